@@ -27,18 +27,20 @@ const (
 // Entry is one audited event. ResourceType and ResourceID name a record
 // (e.g. Patient and its id), never its content.
 type Entry struct {
-	Actor        string    `firestore:"actor"`
-	Action       string    `firestore:"action"`
-	Outcome      string    `firestore:"outcome"`
-	Reason       string    `firestore:"reason,omitempty"`
-	ResourceType string    `firestore:"resourceType,omitempty"`
-	ResourceID   string    `firestore:"resourceId,omitempty"`
-	SubjectUID   string    `firestore:"subjectUid,omitempty"`
-	Function     string    `firestore:"function"`
-	At           time.Time `firestore:"at"`
-	RequestID    string    `firestore:"requestId,omitempty"`
-	ClientIP     string    `firestore:"clientIp,omitempty"`
-	UserAgent    string    `firestore:"userAgent,omitempty"`
+	Actor        string `firestore:"actor"`
+	Action       string `firestore:"action"`
+	Outcome      string `firestore:"outcome"`
+	Reason       string `firestore:"reason,omitempty"`
+	ResourceType string `firestore:"resourceType,omitempty"`
+	ResourceID   string `firestore:"resourceId,omitempty"`
+	// ResourceIDs lists the records of a batch operation.
+	ResourceIDs []string  `firestore:"resourceIds,omitempty"`
+	SubjectUID  string    `firestore:"subjectUid,omitempty"`
+	Function    string    `firestore:"function"`
+	At          time.Time `firestore:"at"`
+	RequestID   string    `firestore:"requestId,omitempty"`
+	ClientIP    string    `firestore:"clientIp,omitempty"`
+	UserAgent   string    `firestore:"userAgent,omitempty"`
 }
 
 // Recorder writes entries to Firestore and to the structured log.
@@ -67,7 +69,7 @@ func (r *Recorder) Record(ctx context.Context, e Entry) error {
 		e.SubjectUID = e.Actor
 	}
 	logging.FromContext(ctx).Info("audit", "action", e.Action, "outcome", e.Outcome, logging.KeyUserID, e.Actor,
-		logging.KeyResource, e.ResourceType+"/"+e.ResourceID, "reason", e.Reason)
+		logging.KeyResource, e.ResourceType+"/"+e.ResourceID, logging.KeyCount, len(e.ResourceIDs), "reason", e.Reason)
 	if _, _, err := r.firestore.Collection(Collection).Add(ctx, e); err != nil {
 		return fmt.Errorf("write audit entry: %w", err)
 	}

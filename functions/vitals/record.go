@@ -1,0 +1,114 @@
+package vitals
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/ihep/backend/shared/audit"
+	"github.com/ihep/backend/shared/httpapi"
+)
+
+const (
+	// maxSimpleBody fits 500 plain readings with room to spare.
+	maxSimpleBody = 256 << 10
+	// maxFHIRBody fits a Bundle of 500 verbose Observations.
+	maxFHIRBody = 4 << 20
+)
+
+// result is the outcome of one reading in the response.
+type result struct {
+	Index  int    `json:"index"`
+	Status string `json:"status"`
+	ID     string `json:"id,omitempty"`
+	Code   string `json:"code,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+type recordResponse struct {
+	Stored   int      `json:"stored"`
+	Rejected int      `json:"rejected"`
+	Results  []result `json:"results"`
+}
+
+// record stores each valid reading as an Observation on the caller's
+// Patient and reports, per reading, its id or why it was rejected.
+func (s *Server) record(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	uid, patientID, err := s.caller(r)
+	if err != nil {
+		return err
+	}
+	candidates, err := s.parseReadings(w, r, patientID)
+	if err != nil {
+		return err
+	}
+
+	results, ids, err := s.store(ctx, patientID, candidates)
+	if err != nil {
+		return err
+	}
+	entry := audit.Entry{Actor: uid, Action: "vitals.create", Outcome: audit.OutcomeSuccess, ResourceType: "Observation", ResourceIDs: ids}
+	if err := s.Audit(FunctionName).Record(ctx, entry); err != nil {
+		return httpapi.Unavailable(err)
+	}
+	return httpapi.Respond(w, statusFor(results), summarize(results))
+}
+
+// parseReadings reads the plain JSON or the FHIR form, by content type.
+func (s *Server) parseReadings(w http.ResponseWriter, r *http.Request, patientID string) ([]candidate, error) {
+	if err := httpapi.RequireContentType(r, "application/json", "application/fhir+json"); err != nil {
+		return nil, err
+	}
+	var candidates []candidate
+	if httpapi.RequireContentType(r, "application/json") == nil {
+		var req simpleRequest
+		if err := httpapi.Decode(w, r, maxSimpleBody, &req); err != nil {
+			return nil, err
+		}
+		if len(req.Readings) > MaxReadings {
+			return nil, tooManyReadings()
+		}
+		candidates = fromSimple(req, s.now())
+	} else {
+		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFHIRBody))
+		if err != nil {
+			return nil, httpapi.NewError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than the limit of 4 MiB.")
+		}
+		if candidates, err = fromFHIR(data, patientID, s.now()); err != nil {
+			return nil, err
+		}
+	}
+	if len(candidates) == 0 {
+		return nil, badRequest("no_readings", "The request contains no readings.")
+	}
+	return candidates, nil
+}
+
+func statusFor(results []result) int {
+	stored := 0
+	for _, res := range results {
+		if res.Status != "rejected" {
+			stored++
+		}
+	}
+	switch {
+	case stored == len(results):
+		return http.StatusCreated
+	case stored == 0:
+		return http.StatusUnprocessableEntity
+	default:
+		return http.StatusMultiStatus
+	}
+}
+
+func summarize(results []result) recordResponse {
+	out := recordResponse{Results: results}
+	for _, res := range results {
+		if res.Status == "rejected" {
+			out.Rejected++
+		} else {
+			out.Stored++
+		}
+	}
+	return out
+}
