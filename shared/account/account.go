@@ -32,6 +32,9 @@ type Profile struct {
 	ProfileCompleted bool      `firestore:"profileCompleted"`
 	CreatedAt        time.Time `firestore:"createdAt"`
 	LastLoginAt      time.Time `firestore:"lastLoginAt,omitempty"`
+	// TemperatureUnit is the preferred display unit, "F" or "C"; empty
+	// means the default, "F".
+	TemperatureUnit string `firestore:"temperatureUnit,omitempty"`
 }
 
 // Store reads and creates accounts.

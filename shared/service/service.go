@@ -5,6 +5,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -86,18 +87,27 @@ func (d *Deps) Audit(function string) *audit.Recorder {
 	return audit.NewRecorder(d.Firestore, function)
 }
 
-// PatientID returns the caller's FHIR Patient id. An account without one
+// Profile returns the caller's profile. An account without a Patient link
 // (a sign-up that stopped half-way) gets 409 account_incomplete: the next
 // login repairs it.
-func (d *Deps) PatientID(ctx context.Context, uid string) (string, error) {
-	id, err := d.Accounts.PatientID(ctx, uid)
-	if err == account.ErrNoProfile {
-		return "", httpapi.NewError(http.StatusConflict, "account_incomplete", "The account is not fully set up: sign in again to finish it.")
+func (d *Deps) Profile(ctx context.Context, uid string) (*account.Profile, error) {
+	profile, err := d.Accounts.Load(ctx, uid)
+	if errors.Is(err, account.ErrNoProfile) || err == nil && profile.PatientID == "" {
+		return nil, httpapi.NewError(http.StatusConflict, "account_incomplete", "The account is not fully set up: sign in again to finish it.")
 	}
 	if err != nil {
-		return "", httpapi.Unavailable(err)
+		return nil, httpapi.Unavailable(err)
 	}
-	return id, nil
+	return profile, nil
+}
+
+// PatientID returns the caller's FHIR Patient id, with Profile's errors.
+func (d *Deps) PatientID(ctx context.Context, uid string) (string, error) {
+	profile, err := d.Profile(ctx, uid)
+	if err != nil {
+		return "", err
+	}
+	return profile.PatientID, nil
 }
 
 // RegisterHTTP registers each named handler with the Functions Framework.
