@@ -254,8 +254,8 @@ func TestRecordFHIRExamples(t *testing.T) {
 	h := newHarness(t)
 	user := testenv.NewUser(t, h.cfg)
 	want := map[string]string{
-		"observation-example-satO2.json":       "created",
-		"observation-example-heart-rate.json":  "invalid_effective_time", // date without a time
+		"observation-example-satO2.json":         "created",
+		"observation-example-heart-rate.json":    "invalid_effective_time", // date without a time
 		"observation-example-bloodpressure.json": "invalid_effective_time",
 	}
 	for file, wantOutcome := range want {
@@ -284,4 +284,101 @@ func TestRecordFHIRExamples(t *testing.T) {
 	if !strings.Contains(string(h.get(user.Token, "type=oxygen_saturation").raw), `"value":95`) {
 		t.Error("SpO2 example not listed with value 95")
 	}
+}
+
+// syntheaVitalCodes are the LOINC codes of the vital signs the function
+// stores; a Synthea Observation with any other code is rejected.
+var syntheaVitalCodes = map[string]bool{"8867-4": true, "85354-9": true, "9279-1": true, "8310-5": true, "2708-6": true, "59408-5": true}
+
+// TestRecordSyntheaBundles posts whole Synthea patient bundles (a collection
+// and a transaction, with urn:uuid subjects removed): each vital-sign
+// Observation is stored once, everything else is rejected with a code, and a
+// second upload stores nothing new.
+func TestRecordSyntheaBundles(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "..", "shared", "data", "synthea")
+	files := []string{"Tuyet839_Boyle917_3fc4d5b0-", "Bennett146_Swaniawski813_704c9750-"}
+	h := newHarness(t)
+	for _, prefix := range files {
+		matches, _ := filepath.Glob(filepath.Join(dir, prefix+"*.json"))
+		if len(matches) != 1 {
+			t.Skipf("Synthea bundle %s* not present in %s", prefix, dir)
+		}
+		body, wantVitals := syntheaUpload(t, matches[0])
+		user := testenv.NewUser(t, h.cfg)
+
+		first := h.post(user.Token, "application/fhir+json", body)
+		if first.status != http.StatusMultiStatus {
+			t.Fatalf("%s: status %d, want 207 (vitals stored, the rest rejected): %s", prefix, first.status, first.raw)
+		}
+		created, rejected := 0, map[string]int{}
+		for _, r := range first.results() {
+			switch r.Status {
+			case "created":
+				created++
+			case "rejected":
+				rejected[r.Code]++
+			default:
+				t.Errorf("%s: entry %d has status %q on first upload", prefix, r.Index, r.Status)
+			}
+		}
+		if created != wantVitals {
+			t.Errorf("%s: %d readings created, want %d vital-sign Observations; rejections %v", prefix, created, wantVitals, rejected)
+		}
+		if rejected["unsupported_resource"] == 0 || rejected[""] != 0 {
+			t.Errorf("%s: rejections %v, want every non-Observation rejected with a code", prefix, rejected)
+		}
+
+		for _, r := range h.post(user.Token, "application/fhir+json", body).results() {
+			if r.Status == "created" {
+				t.Errorf("%s: entry %d created again on the second upload", prefix, r.Index)
+			}
+		}
+		listed := len(h.get(user.Token, "limit=100").list().Readings)
+		if listed != min(wantVitals, 100) {
+			t.Errorf("%s: %d readings listed, want %d", prefix, listed, min(wantVitals, 100))
+		}
+	}
+}
+
+// syntheaUpload reads a Synthea bundle, drops the subject and encounter
+// references (they point into the bundle, not at the caller's Patient) and
+// counts the Observations with a stored vital-sign code.
+func syntheaUpload(t *testing.T, path string) ([]byte, int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle struct {
+		ResourceType string           `json:"resourceType"`
+		Type         string           `json:"type"`
+		Entry        []map[string]any `json:"entry"`
+	}
+	if err := json.Unmarshal(data, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	vitals := 0
+	for _, entry := range bundle.Entry {
+		resource, _ := entry["resource"].(map[string]any)
+		if resource["resourceType"] != "Observation" {
+			continue
+		}
+		delete(resource, "subject")
+		delete(resource, "encounter")
+		code, _ := resource["code"].(map[string]any)
+		codings, _ := code["coding"].([]any)
+		for _, c := range codings {
+			coding, _ := c.(map[string]any)
+			if code, _ := coding["code"].(string); syntheaVitalCodes[code] {
+				vitals++
+				break
+			}
+		}
+	}
+	body, err := json.Marshal(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body, vitals
 }

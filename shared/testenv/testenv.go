@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,7 +124,27 @@ func Config(t testing.TB) config.Base {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
+	t.Cleanup(func() { deleteStore(t, cfg) })
 	return cfg
+}
+
+// deleteStore drops the test's FHIR store from the local engine, which keeps
+// every store in memory until it stops.
+func deleteStore(t testing.TB, cfg config.Base) {
+	req, err := http.NewRequest(http.MethodDelete, strings.TrimSuffix(cfg.FHIREndpoint, "/")+"/v1/"+cfg.FHIRStore, nil)
+	if err != nil {
+		t.Errorf("delete test store: %v", err)
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Errorf("delete test store: %v", err)
+		return
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("delete test store: status %d", resp.StatusCode)
+	}
 }
 
 // UniqueID returns a short random id, safe in e-mails, ids and store names.
