@@ -1,0 +1,11 @@
+package main
+
+// Each function package registers its functions with the Functions Framework
+// in init. Every package named in functions/manifest.yaml must be imported
+// here; TestRunnerImportsManifestPackages fails otherwise.
+import (
+	_ "github.com/ihep/backend/functions/auth"
+	_ "github.com/ihep/backend/functions/smoothvitals"
+	_ "github.com/ihep/backend/functions/twin"
+	_ "github.com/ihep/backend/functions/vitals"
+)
