@@ -16,7 +16,7 @@ import (
 // FHIR store's notifications and the smoother to the dashboard and the twin.
 func TestRecordToTwin(t *testing.T) {
 	t.Parallel()
-	p := newPipeline(t)
+	p := newPipeline(t, 0)
 	dashboard, err := twin.NewServer(context.Background(), p.cfg, nil)
 	if err != nil {
 		t.Fatal(err)

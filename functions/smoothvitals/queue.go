@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,6 +25,15 @@ const queuesCollection = "smoothingQueues"
 // holder's own redelivered message finds the lease expired and takes over.
 const leaseTTL = 20 * time.Second
 
+// drainBudget bounds how long one delivery keeps draining a queue that keeps
+// filling. It stays well below the function's 120 s timeout in the manifest,
+// so a drain never ends by being cut off mid-write.
+const drainBudget = 45 * time.Second
+
+// errDrainDeferred makes Pub/Sub redeliver the message, so the readings
+// still queued when the budget ran out are smoothed by the next delivery.
+var errDrainDeferred = errors.New("smoothing budget used up with readings still queued; deferred to the redelivery")
+
 type queueDoc struct {
 	Holder     string    `firestore:"holder"`
 	LeaseUntil time.Time `firestore:"leaseUntil"`
@@ -35,10 +45,74 @@ func (s *Smoother) queueRef(patientID string) *firestore.DocumentRef {
 	return s.firestore.Collection(queuesCollection).Doc(hex.EncodeToString(sum[:]))
 }
 
-// enqueue adds a reading to its patient's queue. The caller that finds the
-// lease free drains the queue; every other caller returns at once, since
-// the holder keeps draining until the queue is empty.
+// patientWork collects the readings of one patient that deliveries to this
+// instance handed over while its worker was busy, with a channel per
+// delivery for the outcome.
+type patientWork struct {
+	ids     []string
+	waiters []chan error
+}
+
+// workTimeout bounds one worker round: a queue transaction and a drain.
+const workTimeout = drainBudget + 30*time.Second
+
+// enqueue hands a reading to this instance's worker for its patient,
+// starting one if none runs, and waits until the reading is smoothed or is
+// in the Firestore queue of another instance that holds the lease. Batching
+// the deliveries of one instance keeps the queue document from becoming a
+// point of contention: a 500-reading upload costs a few transactions, not
+// 500.
 func (s *Smoother) enqueue(ctx context.Context, patientID, rawID string) error {
+	done := make(chan error, 1)
+	s.mu.Lock()
+	work, running := s.active[patientID]
+	if !running {
+		work = &patientWork{}
+		s.active[patientID] = work
+	}
+	work.ids = append(work.ids, rawID)
+	work.waiters = append(work.waiters, done)
+	s.mu.Unlock()
+	if !running {
+		go s.work(context.WithoutCancel(ctx), patientID)
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// work queues and drains the handed-over readings of one patient, round by
+// round, until no delivery is waiting.
+func (s *Smoother) work(ctx context.Context, patientID string) {
+	for {
+		s.mu.Lock()
+		work := s.active[patientID]
+		if len(work.ids) == 0 {
+			delete(s.active, patientID)
+			s.mu.Unlock()
+			return
+		}
+		ids, waiters := work.ids, work.waiters
+		work.ids, work.waiters = nil, nil
+		s.mu.Unlock()
+
+		roundCtx, cancel := context.WithTimeout(ctx, workTimeout)
+		err := s.queueAndDrain(roundCtx, patientID, ids)
+		cancel()
+		for _, w := range waiters {
+			w <- err
+		}
+	}
+}
+
+// queueAndDrain adds readings to their patient's Firestore queue. The
+// caller that finds the lease free drains the queue. Every other caller
+// returns at once, because the holder keeps draining until the queue is
+// empty.
+func (s *Smoother) queueAndDrain(ctx context.Context, patientID string, rawIDs []string) error {
 	ref := s.queueRef(patientID)
 	var holder bool
 	err := s.firestore.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
@@ -48,14 +122,14 @@ func (s *Smoother) enqueue(ctx context.Context, patientID, rawID string) error {
 		}
 		now := s.now()
 		holder = doc.Holder == "" || !now.Before(doc.LeaseUntil)
-		updates := map[string]any{"pending": firestore.ArrayUnion(rawID)}
+		updates := map[string]any{"pending": firestore.ArrayUnion(toAny(rawIDs)...)}
 		if holder {
 			updates["holder"], updates["leaseUntil"] = s.holder, now.Add(leaseTTL)
 		}
 		return tx.Set(ref, updates, firestore.MergeAll)
 	})
 	if err != nil {
-		return fmt.Errorf("enqueue reading: %w", err)
+		return fmt.Errorf("enqueue readings: %w", err)
 	}
 	if !holder {
 		return nil
@@ -64,14 +138,21 @@ func (s *Smoother) enqueue(ctx context.Context, patientID, rawID string) error {
 }
 
 // drain smooths the queued readings batch by batch until none is left, then
-// releases the lease. On failure it releases the lease and returns the
-// error, so the message is redelivered and any instance can take over.
+// releases the lease. On failure, or when drainBudget is used up, it
+// releases the lease and returns an error, so the message is redelivered
+// and any instance can take over.
 func (s *Smoother) drain(ctx context.Context, patientID string) error {
 	ref := s.queueRef(patientID)
+	deadline := s.now().Add(drainBudget)
 	for {
 		ids, err := s.claimBatch(ctx, ref)
 		if err != nil || len(ids) == 0 {
 			return err
+		}
+		if s.now().After(deadline) {
+			s.release(context.WithoutCancel(ctx), ref)
+			s.logger.Info("smoothing deferred", logging.KeyPatientID, patientID, logging.KeyCount, len(ids))
+			return errDrainDeferred
 		}
 		start := s.now()
 		if err := s.smooth(ctx, patientID, ids); err != nil {

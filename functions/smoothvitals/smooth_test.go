@@ -34,7 +34,10 @@ type pipeline struct {
 	delivered atomic.Int64
 }
 
-func newPipeline(t *testing.T) *pipeline {
+// newPipeline starts the pipeline on a store of the test's own. pageSize
+// sets the smoother's search page size (0 keeps the default), so that small
+// series span several pages.
+func newPipeline(t *testing.T, pageSize int) *pipeline {
 	t.Helper()
 	testenv.Require(t)
 	cfg := testenv.Config(t)
@@ -46,6 +49,9 @@ func newPipeline(t *testing.T) *pipeline {
 	s, err := NewSmoother(context.Background(), cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if pageSize > 0 {
+		s.pageSize = pageSize
 	}
 	p := &pipeline{t: t, cfg: cfg, vitals: v, smoother: s}
 	testenv.SubscribeFHIRChanges(t, cfg, func(ctx context.Context, msg *pubsub.Message) error {
@@ -158,7 +164,7 @@ func series(n int, start time.Time, seed uint64) []map[string]any {
 
 func TestSmoothingMatchesFilterWhateverTheOrder(t *testing.T) {
 	t.Parallel()
-	p := newPipeline(t)
+	p := newPipeline(t, 7) // several pages per re-run, and early stops between them
 	user := testenv.NewUser(t, p.cfg)
 	start := time.Now().Add(-3 * time.Hour).Truncate(time.Minute)
 	all := series(60, start, 7)
@@ -177,6 +183,9 @@ func TestSmoothingMatchesFilterWhateverTheOrder(t *testing.T) {
 		for j, id := range p.record(user.Token, batch) {
 			times[id] = batchTimes[j]
 		}
+		// Each batch is smoothed before the next arrives, so a late reading
+		// must revise the estimates already stored after it.
+		p.waitSmoothed(user.Token, "heart_rate", len(times))
 	}
 	got := p.waitSmoothed(user.Token, "heart_rate", len(all))
 
@@ -206,7 +215,7 @@ func TestSmoothingMatchesFilterWhateverTheOrder(t *testing.T) {
 
 func TestDuplicateDeliveryChangesNothing(t *testing.T) {
 	t.Parallel()
-	p := newPipeline(t)
+	p := newPipeline(t, 0)
 	user := testenv.NewUser(t, p.cfg)
 	start := time.Now().Add(-time.Hour).Truncate(time.Minute)
 	var batch []any
@@ -232,7 +241,7 @@ func TestDuplicateDeliveryChangesNothing(t *testing.T) {
 
 func TestHandleIgnoresOwnWritesAndOtherStores(t *testing.T) {
 	t.Parallel()
-	p := newPipeline(t)
+	p := newPipeline(t, 0)
 	for _, n := range []Notification{
 		{ResourceType: "Observation", ResourceID: "smoothed-abc", StoreName: p.cfg.FHIRStore},
 		{ResourceType: "Patient", ResourceID: "abc", StoreName: p.cfg.FHIRStore},

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -25,6 +26,10 @@ type Smoother struct {
 	logger    *slog.Logger
 	holder    string
 	now       func() time.Time
+	pageSize  int
+
+	mu     sync.Mutex
+	active map[string]*patientWork // by patient id
 }
 
 // NewSmoother validates cfg and builds the clients. A nil logger means the
@@ -52,6 +57,7 @@ func NewSmoother(ctx context.Context, cfg config.Base, logger *slog.Logger) (*Sm
 	return &Smoother{
 		cfg: cfg, firestore: fs, fhir: fhirClient,
 		logger: logger.With(logging.KeyFunction, FunctionName),
-		holder: hex.EncodeToString(id[:]), now: time.Now,
+		holder: hex.EncodeToString(id[:]), now: time.Now, pageSize: defaultPageSize,
+		active: map[string]*patientWork{},
 	}, nil
 }

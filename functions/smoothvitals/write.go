@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ihep/backend/shared/smoothing"
 	"github.com/ihep/backend/shared/vitalobs"
 )
 
@@ -95,4 +96,34 @@ func unchanged(stored *vitalobs.ParsedSmoothed, values []vitalobs.Smoothed) bool
 
 func nearlyEqual(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(a))
+}
+
+// sameStates reports whether the stored estimate is unchanged and its filter
+// state equals the new one in every field, so that filtering on from either
+// gives the same estimates.
+func sameStates(stored *vitalobs.ParsedSmoothed, values []vitalobs.Smoothed) bool {
+	if !unchanged(stored, values) {
+		return false
+	}
+	for _, v := range values {
+		if !sameState(stored.Values[v.Series].State, v.State) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameState(a, b smoothing.State) bool {
+	if a.Started != b.Started || !a.Time.Equal(b.Time) || a.ID != b.ID || !a.AnchorTime.Equal(b.AnchorTime) ||
+		!nearlyEqual(a.Mean, b.Mean) || !nearlyEqual(a.Variance, b.Variance) ||
+		a.PendingSide != b.PendingSide || len(a.Pending) != len(b.Pending) {
+		return false
+	}
+	for i := range a.Pending {
+		p, q := a.Pending[i], b.Pending[i]
+		if p.ID != q.ID || !p.Time.Equal(q.Time) || !nearlyEqual(p.Value, q.Value) {
+			return false
+		}
+	}
+	return true
 }
