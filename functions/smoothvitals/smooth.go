@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ihep/backend/shared/fhir"
@@ -220,12 +219,7 @@ func (s *Smoother) checkpointBefore(ctx context.Context, patientID string, kind 
 }
 
 func seriesQuery(patientID string, kind vitalsign.Kind) url.Values {
-	info := kind.Info()
-	codes := []string{vitalsign.LOINCSystem + "|" + info.LOINC.Code}
-	for _, alt := range info.AlternativeLOINC {
-		codes = append(codes, vitalsign.LOINCSystem+"|"+alt.Code)
-	}
-	return url.Values{"subject": {"Patient/" + patientID}, "code": {strings.Join(codes, ",")}}
+	return url.Values{"subject": {"Patient/" + patientID}, "code": {vitalobs.CodeSearch(kind)}}
 }
 
 // afterCheckpoint keeps the readings strictly after the checkpoint's

@@ -143,7 +143,7 @@ func optionalTime(value, name string) (time.Time, error) {
 func (s *Server) rawPage(ctx context.Context, patientID string, q listQuery) ([]*vitalobs.Observation, *cursor, error) {
 	params := url.Values{
 		"subject":  {"Patient/" + patientID},
-		"code":     {codesParam(q.kinds)},
+		"code":     {vitalobs.CodeSearch(q.kinds...)},
 		"_tag:not": {vitalobs.TagSystem + "|" + vitalobs.TagSmoothed},
 		"_sort":    {"-date"},
 	}
@@ -176,18 +176,6 @@ func (s *Server) rawPage(ctx context.Context, patientID string, q listQuery) ([]
 		return nil, nil, httpapi.Unavailable(err)
 	}
 	return pageAfterCursor(observations, q.cursor, q.limit)
-}
-
-func codesParam(kinds []vitalsign.Kind) string {
-	var codes []string
-	for _, kind := range kinds {
-		info := kind.Info()
-		codes = append(codes, vitalsign.LOINCSystem+"|"+info.LOINC.Code)
-		for _, alt := range info.AlternativeLOINC {
-			codes = append(codes, vitalsign.LOINCSystem+"|"+alt.Code)
-		}
-	}
-	return strings.Join(codes, ",")
 }
 
 // smoothedFor fetches the smoothed Observation of each raw one, by id.

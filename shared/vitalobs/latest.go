@@ -3,7 +3,6 @@ package vitalobs
 import (
 	"context"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,14 +48,9 @@ func LatestSmoothed(ctx context.Context, client *fhir.Client, patientID string, 
 }
 
 func latestOfKind(ctx context.Context, client *fhir.Client, patientID string, kind vitalsign.Kind, asOf time.Time) (*ParsedSmoothed, error) {
-	info := kind.Info()
-	codes := []string{vitalsign.LOINCSystem + "|" + info.LOINC.Code}
-	for _, alt := range info.AlternativeLOINC {
-		codes = append(codes, vitalsign.LOINCSystem+"|"+alt.Code)
-	}
 	params := url.Values{
 		"subject": {"Patient/" + patientID},
-		"code":    {strings.Join(codes, ",")},
+		"code":    {CodeSearch(kind)},
 		"_tag":    {TagSystem + "|" + TagSmoothed},
 		"_sort":   {"-date"},
 		"_count":  {"1"},

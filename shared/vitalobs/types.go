@@ -3,7 +3,12 @@
 // estimate derived from it. Both live only in the FHIR store (PHI).
 package vitalobs
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/ihep/backend/shared/vitalsign"
+)
 
 // Systems and URLs that IHEP defines.
 const (
@@ -134,4 +139,18 @@ func Decode(data json.RawMessage) (*Observation, error) {
 		return nil, err
 	}
 	return &obs, nil
+}
+
+// CodeSearch returns the value of a FHIR `code` search parameter that
+// matches every LOINC code the kinds are stored or imported under.
+func CodeSearch(kinds ...vitalsign.Kind) string {
+	var codes []string
+	for _, kind := range kinds {
+		info := kind.Info()
+		codes = append(codes, vitalsign.LOINCSystem+"|"+info.LOINC.Code)
+		for _, alt := range info.AlternativeLOINC {
+			codes = append(codes, vitalsign.LOINCSystem+"|"+alt.Code)
+		}
+	}
+	return strings.Join(codes, ",")
 }
