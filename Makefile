@@ -1,0 +1,61 @@
+# IHEP backend: the commands a developer and CI use. Every target that needs
+# the local stack starts it with emulator/stack, which installs what is
+# missing (npm packages from the lock files, Go modules) on first use.
+#
+#   make dev         start the stack (dev profile) and load the demo patient
+#   make test        run every test (starts the test-profile stack)
+#   make test-short  run the tests that need no emulator
+#   make bench       print the performance numbers (test-profile stack)
+#   make up | down | status        manage the dev stack
+#   make test-down                 stop the test stack
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+STACK := emulator/stack
+# Cap each package's test binary; the slowest package needs about a minute.
+TEST_TIMEOUT ?= 10m
+
+.PHONY: help dev up down status demo test test-short test-down lint bench
+
+help:
+	@sed -n 's/^#   make /  make /p' Makefile
+
+dev: up demo
+	@echo
+	@echo "The stack keeps serving in the background: functions at http://127.0.0.1:8080/<name>."
+	@echo "Stop it with: make down"
+
+up:
+	$(STACK) up --profile dev
+
+down:
+	$(STACK) down --profile dev
+
+status:
+	$(STACK) status --profile dev
+
+demo:
+	eval "$$($(STACK) env --profile dev)" && go run ./emulator/demo
+
+test: lint
+	$(STACK) up --profile test
+	cd emulator/fhir && npm test
+	eval "$$($(STACK) env --profile test)" && go test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+test-short:
+	go test -short -count=1 ./...
+
+test-down:
+	$(STACK) down --profile test
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go')); \
+	if [[ -n $$unformatted ]]; then echo "gofmt needed on: $$unformatted" >&2; exit 1; fi
+	go vet ./...
+	bash -n $(STACK)
+
+bench:
+	$(STACK) up --profile test
+	eval "$$($(STACK) env --profile test)" && go run ./emulator/bench $(BENCH_FLAGS)
