@@ -12,17 +12,45 @@ import {
   normalizeOperationOutcome,
   notFound,
   preconditionFailed,
+  splitSearchOnComma,
+  toPeriod,
 } from '@medplum/core';
 import { MemoryRepository } from '@medplum/fhir-router';
 import { applyPatch } from 'rfc6902';
-import { SearchIndex } from './search-index.mjs';
-import { compareSortKeys, computeSortKeys } from './sort.mjs';
+import { compileFilters } from './filters.mjs';
+import { ResourceTable } from './resource-table.mjs';
+import { SearchIndex, intersectUnions, isNotExcluded } from './search-index.mjs';
+import { sortPositions, sortResources } from './sort.mjs';
 
 /**
  * Parameter types that @medplum/core 4.5.2's matcher can compare. It returns "no match" for
  * number, quantity, composite and special parameters, so those are rejected instead.
  */
 const MATCHABLE_TYPES = new Set(['reference', 'string', 'uri', 'token', 'date']);
+
+/**
+ * Rejects a date filter value that toPeriod cannot convert, such as a 60th second, which
+ * passes @medplum/core's format check. The matcher would throw a RangeError on it for
+ * every resource with a date.
+ */
+function checkDateValue(filter) {
+  for (const part of splitSearchOnComma(filter.value)) {
+    try {
+      toPeriod(part);
+    } catch {
+      throw new OperationOutcomeError(badRequest(`Invalid date for search parameter ${filter.code}: ${part}`));
+    }
+  }
+}
+
+function isAscending(numbers) {
+  for (let i = 1; i < numbers.length; i++) {
+    if (numbers[i - 1] > numbers[i]) {
+      return false;
+    }
+  }
+  return true;
+}
 
 /**
  * Repository of one FHIR store.
@@ -32,8 +60,9 @@ const MATCHABLE_TYPES = new Set(['reference', 'string', 'uri', 'token', 'date'])
  * - If-Match on patch, and 410 Gone when reading a deleted resource;
  * - transactions roll back: writes are journaled and undone when the callback throws;
  * - a create can be given an id reserved in advance (withCreateId);
- * - search narrows by an exact index (subject, patient, code, identifier), sorts on
- *   precomputed keys and copies only the page it returns;
+ * - search narrows by an exact index (subject, patient, code, identifier, _tag) and by _id,
+ *   checks date filters and sorts on date values cached per version, and copies only the page
+ *   it returns. Results come in the order of a full scan with @medplum/core's matcher;
  * - unknown search or sort parameters, and parameter types the matcher cannot compare,
  *   are rejected (400) instead of matching nothing;
  * - each committed change is passed to onChange in write order.
@@ -46,6 +75,7 @@ export class StoreRepository extends MemoryRepository {
   #history;
   #onChange;
   #searchIndex = new SearchIndex();
+  #table = new ResourceTable();
   #useIndex;
   /** Undo records and held changes of the open transaction, if any. */
   #transaction = undefined;
@@ -55,7 +85,8 @@ export class StoreRepository extends MemoryRepository {
   /**
    * @param {(change: object) => void} onChange called with
    *   { action, resourceType, id, versionId, lastUpdated, resource } after each committed write.
-   * @param {{ useIndex?: boolean }} options useIndex false scans every resource (tests compare both ways).
+   * @param {{ useIndex?: boolean }} options useIndex false scans every resource, checks every
+   *   filter with @medplum/core's matcher and caches no search values (tests compare both ways).
    */
   constructor(onChange = () => {}, { useIndex = true } = {}) {
     super();
@@ -149,7 +180,8 @@ export class StoreRepository extends MemoryRepository {
     const existing = this.#requireCurrent(resourceType, id);
     this.#journal(resourceType, id, existing);
     this.#resources.get(resourceType).delete(id);
-    this.#searchIndex.remove(resourceType, id);
+    this.#searchIndex.remove(this.#table.get(resourceType, id));
+    this.#table.delete(resourceType, id);
     this.#emit('DeleteResource', existing, new Date().toISOString());
   }
 
@@ -212,14 +244,12 @@ export class StoreRepository extends MemoryRepository {
   }
 
   async search(searchRequest) {
-    const matches = this.findMatches(searchRequest);
-    const offset = searchRequest.offset ?? 0;
-    const page = searchRequest.count === undefined ? matches.slice(offset) : matches.slice(offset, offset + searchRequest.count);
+    const { total, matches } = this.findPage(searchRequest, searchRequest.offset ?? 0, searchRequest.count ?? Infinity);
     return {
       resourceType: 'Bundle',
       type: 'searchset',
-      entry: page.length > 0 ? page.map(({ resource }) => ({ resource: deepClone(resource) })) : undefined,
-      total: matches.length,
+      entry: matches.length > 0 ? matches.map(({ resource }) => ({ resource: deepClone(resource) })) : undefined,
+      total,
     };
   }
 
@@ -229,8 +259,54 @@ export class StoreRepository extends MemoryRepository {
    * Offset and count are left to the caller.
    */
   findMatches(searchRequest) {
+    return this.findPage(searchRequest, 0, Infinity).matches;
+  }
+
+  /**
+   * Counts the current resources that match searchRequest's filters and returns the matches
+   * from offset to offset + count, sorted by its sort rules, as { resource, sortKeys } with the
+   * stored (uncopied) resource. The request's own offset and count are ignored.
+   *
+   * The order is that of a full scan with @medplum/core's matcher: store order (see
+   * ResourceTable), stably sorted by the sort rules. Indexed and unindexed searches give the
+   * same order, also for resources with equal sort keys.
+   * @returns {{ total: number, matches: { resource: object, sortKeys: unknown[] | undefined }[] }}
+   */
+  findPage(searchRequest, offset, count) {
     const { resourceType } = searchRequest;
     const searchParams = globalSchema.types[resourceType]?.searchParams ?? {};
+    this.#checkRequest(searchRequest, searchParams);
+    const sortRules = searchRequest.sortRules ?? [];
+    const end = offset + count;
+
+    if (!this.#useIndex) {
+      const resources = this.#scan(searchRequest);
+      const matches =
+        sortRules.length > 0
+          ? sortResources(resourceType, resources, sortRules, end).slice(offset)
+          : resources.slice(offset, end).map((resource) => ({ resource, sortKeys: undefined }));
+      return { total: resources.length, matches };
+    }
+
+    const positions = this.#findPositions(searchRequest, searchParams);
+    let matches;
+    if (sortRules.length > 0) {
+      matches = sortPositions(this.#table, resourceType, positions, sortRules, offset, end);
+    } else {
+      if (!isAscending(positions)) {
+        positions.sort((a, b) => a - b);
+      }
+      matches = positions.slice(offset, end).map((position) => ({ resource: this.#table.rowAt(position).resource, sortKeys: undefined }));
+    }
+    return { total: positions.length, matches };
+  }
+
+  /**
+   * Rejects what the matcher cannot evaluate: unknown parameters, parameter types that it treats
+   * as matching nothing, and date values that it would throw on.
+   */
+  #checkRequest(searchRequest, searchParams) {
+    const { resourceType } = searchRequest;
     for (const filter of searchRequest.filters ?? []) {
       const searchParam = searchParams[filter.code];
       if (!searchParam) {
@@ -242,47 +318,90 @@ export class StoreRepository extends MemoryRepository {
           badRequest(`Search on ${searchParam.type} parameters such as ${filter.code} is not supported by the local FHIR engine`)
         );
       }
+      if (!presenceOnly && searchParam.type === 'date') {
+        checkDateValue(filter);
+      }
     }
     for (const rule of searchRequest.sortRules ?? []) {
       if (!searchParams[rule.code]) {
         throw new OperationOutcomeError(badRequest(`Unknown sort parameter for ${resourceType}: ${rule.code}`));
       }
     }
-
-    const { candidates, remainingFilters } = this.#narrowByIndex(searchRequest);
-    const request = { ...searchRequest, filters: remainingFilters };
-    const matches = [];
-    for (const resource of candidates) {
-      if (matchesSearchRequest(resource, request)) {
-        matches.push({ resource, sortKeys: undefined });
-      }
-    }
-
-    const sortRules = searchRequest.sortRules ?? [];
-    if (sortRules.length > 0) {
-      for (const match of matches) {
-        match.sortKeys = computeSortKeys(match.resource, sortRules);
-      }
-      matches.sort((a, b) => compareSortKeys(a.sortKeys, b.sortKeys, sortRules));
-    }
-    return matches;
   }
 
-  /** Returns the resources that can match, and the filters the index did not resolve. */
-  #narrowByIndex(searchRequest) {
+  /** Returns the resources that match every filter, in store order, checking each with the matcher. */
+  #scan(searchRequest) {
+    const request = { resourceType: searchRequest.resourceType, filters: searchRequest.filters ?? [] };
+    const resources = [];
+    for (const { resource } of this.#table.rows(searchRequest.resourceType)) {
+      if (matchesSearchRequest(resource, request)) {
+        resources.push(resource);
+      }
+    }
+    return resources;
+  }
+
+  /**
+   * Returns the row positions of the resources that match every filter, in any order: _id
+   * filters and indexed parameters select the candidates, and the other filters are checked on
+   * each candidate in request order.
+   */
+  #findPositions(searchRequest, searchParams) {
     const { resourceType } = searchRequest;
-    const filters = searchRequest.filters ?? [];
-    const byId = this.#resources.get(resourceType);
-    if (!byId) {
-      return { candidates: [], remainingFilters: filters };
+    const required = [];
+    const excluded = [];
+    const otherFilters = [];
+    for (const filter of searchRequest.filters ?? []) {
+      const positions = filter.code === '_id' ? this.#positionsNamed(resourceType, filter) : undefined;
+      if (!positions) {
+        otherFilters.push(filter);
+      } else if (filter.operator === Operator.NOT) {
+        excluded.push([positions]);
+      } else {
+        required.push([positions]);
+      }
     }
-    const { ids, remainingFilters } = this.#useIndex
-      ? this.#searchIndex.lookUp(resourceType, filters)
-      : { ids: undefined, remainingFilters: filters };
-    if (!ids) {
-      return { candidates: byId.values(), remainingFilters };
+    const indexed = this.#searchIndex.lookUp(resourceType, otherFilters);
+    required.push(...indexed.required);
+    excluded.push(...indexed.excluded);
+
+    let candidates;
+    if (required.length > 0) {
+      candidates = intersectUnions(required, excluded, this.#table.count(resourceType));
+    } else {
+      candidates = [];
+      for (const { position } of this.#table.rows(resourceType)) {
+        if (isNotExcluded(excluded, position)) {
+          candidates.push(position);
+        }
+      }
     }
-    return { candidates: ids.map((id) => byId.get(id)), remainingFilters };
+
+    const check = compileFilters(this.#table, resourceType, indexed.remainingFilters, searchParams);
+    return check ? candidates.filter(check) : candidates;
+  }
+
+  /**
+   * Returns the row positions of the resources that an _id filter (plain or ":not") names, or
+   * undefined for other operators. Ids compare as tokens without a system, case-insensitively,
+   * as in @medplum/core 4.5.2's matchesTokenValue: "x" and "|x" name id x, and "system|x" none.
+   */
+  #positionsNamed(resourceType, filter) {
+    if (filter.operator !== Operator.EQUALS && filter.operator !== Operator.NOT) {
+      return undefined;
+    }
+    const positions = new Set();
+    for (const part of splitSearchOnComma(filter.value)) {
+      let id = part;
+      if (part.includes('|')) {
+        const [system, value] = part.split('|');
+        id = system ? '' : value;
+      }
+      for (const match of id ? this.#table.idsIgnoringCase(resourceType, id) : []) {
+        positions.add(this.#table.get(resourceType, match).position);
+      }
+    }
+    return positions;
   }
 
   #requireCurrent(resourceType, id) {
@@ -313,7 +432,7 @@ export class StoreRepository extends MemoryRepository {
     this.#journal(resourceType, id, this.peek(resourceType, id));
     await super.createResource({ ...resource, meta });
     const stored = this.peek(resourceType, id);
-    this.#searchIndex.add(stored);
+    this.#searchIndex.add(this.#table.put(stored));
     return stored;
   }
 
@@ -330,10 +449,14 @@ export class StoreRepository extends MemoryRepository {
     for (const { resourceType, id, previous, historyLength } of undoRecords.reverse()) {
       if (previous) {
         this.#resources.get(resourceType).set(id, previous);
-        this.#searchIndex.add(previous);
+        this.#searchIndex.add(this.#table.put(previous));
       } else {
         this.#resources.get(resourceType)?.delete(id);
-        this.#searchIndex.remove(resourceType, id);
+        const row = this.#table.get(resourceType, id);
+        if (row) {
+          this.#searchIndex.remove(row);
+          this.#table.delete(resourceType, id);
+        }
       }
       const versions = this.#history.get(resourceType)?.get(id);
       if (versions) {

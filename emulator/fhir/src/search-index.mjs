@@ -14,13 +14,21 @@ import { parseExpressionOnce } from './expressions.mjs';
 
 /**
  * Indexed search parameters and their types. Observations by patient and code are the
- * common query; identifier serves conditional create (If-None-Exist).
+ * common query, and identifier serves conditional create (If-None-Exist). _tag separates the
+ * smoothed estimates of the smooth-vitals function from raw readings.
  */
-const INDEXED_PARAMETERS = { subject: 'reference', patient: 'reference', code: 'token', identifier: 'token' };
+const INDEXED_PARAMETERS = { subject: 'reference', patient: 'reference', code: 'token', identifier: 'token', _tag: 'token' };
+
+/** Indexed parameters by resource type, valid while the type's search parameter table stays the same object. */
+const parametersByType = new Map();
 
 /** Returns the indexed parameters that a resource type defines, with their parsed expressions. */
 function indexedParametersOf(resourceType) {
   const searchParams = globalSchema.types[resourceType]?.searchParams ?? {};
+  const cached = parametersByType.get(resourceType);
+  if (cached?.searchParams === searchParams) {
+    return cached.parameters;
+  }
   const parameters = [];
   for (const [code, type] of Object.entries(INDEXED_PARAMETERS)) {
     const searchParam = searchParams[code];
@@ -28,6 +36,7 @@ function indexedParametersOf(resourceType) {
       parameters.push({ code, type, atom: parseExpressionOnce(searchParam.expression) });
     }
   }
+  parametersByType.set(resourceType, { searchParams, parameters });
   return parameters;
 }
 
@@ -39,8 +48,8 @@ function indexedParametersOf(resourceType) {
  * compare as whole strings. Tokens compare case-insensitively as "code", "system|code" or
  * "|code", the last for a token without a system.
  */
-function resourceKeys(parameter, resource) {
-  const typedValues = evalFhirPathTyped(parameter.atom, [toTypedValue(resource)]);
+function resourceKeys(parameter, typedResource) {
+  const typedValues = evalFhirPathTyped(parameter.atom, [typedResource]);
   if (parameter.type === 'reference') {
     return convertToSearchableReferences(typedValues).map((reference) => 'r:' + reference);
   }
@@ -86,36 +95,35 @@ function filterKey(type, part) {
 }
 
 /**
- * Per-store index: resourceType → parameter code → key → Set of ids.
- * Holds exactly the keys of the current version of every resource.
+ * Per-store index: resourceType → parameter code → key → Set of row positions of the resource
+ * table (see resource-table.mjs). Holds exactly the keys of the current version of every
+ * resource. Each row's own keys are kept in its indexEntries field, as [code, key] pairs.
  */
 export class SearchIndex {
   #byType = new Map();
-  /** "Type/id" → the [code, key] pairs stored for that resource. */
-  #entriesByResource = new Map();
 
   /**
-   * Indexes the current version of a resource. When its keys did not change the index is
-   * left as it is, so the resource keeps its place in index order.
+   * Indexes the current version of a row's resource. When its keys did not change the index
+   * is left as it is.
    */
-  add(resource) {
-    const { resourceType, id } = resource;
+  add(row) {
+    const { resourceType } = row.resource;
     const parameters = indexedParametersOf(resourceType);
+    const typedResource = toTypedValue(row.resource);
     const entries = [];
     for (const parameter of parameters) {
-      for (const key of resourceKeys(parameter, resource)) {
+      for (const key of resourceKeys(parameter, typedResource)) {
         entries.push([parameter.code, key]);
       }
     }
 
-    const resourceKey = `${resourceType}/${id}`;
-    const previous = this.#entriesByResource.get(resourceKey);
+    const previous = row.indexEntries;
     const unchanged =
       previous?.length === entries.length && previous.every(([code, key], i) => code === entries[i][0] && key === entries[i][1]);
     if (unchanged) {
       return;
     }
-    this.remove(resourceType, id);
+    this.remove(row);
     if (entries.length === 0) {
       return;
     }
@@ -126,70 +134,66 @@ export class SearchIndex {
       this.#byType.set(resourceType, byCode);
     }
     for (const [code, key] of entries) {
-      let ids = byCode.get(code).get(key);
-      if (!ids) {
-        ids = new Set();
-        byCode.get(code).set(key, ids);
+      let positions = byCode.get(code).get(key);
+      if (!positions) {
+        positions = new Set();
+        byCode.get(code).set(key, positions);
       }
-      ids.add(id);
+      positions.add(row.position);
     }
-    this.#entriesByResource.set(resourceKey, entries);
+    row.indexEntries = entries;
   }
 
-  remove(resourceType, id) {
-    const resourceKey = `${resourceType}/${id}`;
-    const entries = this.#entriesByResource.get(resourceKey);
+  remove(row) {
+    const entries = row.indexEntries;
     if (!entries) {
       return;
     }
-    const byCode = this.#byType.get(resourceType);
+    const byCode = this.#byType.get(row.resource.resourceType);
     for (const [code, key] of entries) {
-      const ids = byCode.get(code).get(key);
-      ids.delete(id);
-      if (ids.size === 0) {
+      const positions = byCode.get(code).get(key);
+      positions.delete(row.position);
+      if (positions.size === 0) {
         byCode.get(code).delete(key);
       }
     }
-    this.#entriesByResource.delete(resourceKey);
+    row.indexEntries = undefined;
   }
 
   /**
-   * Resolves the filters that the index can match exactly.
-   * @returns {{ ids: string[] | undefined, remainingFilters: object[] }} ids is undefined
-   *   when no filter could be resolved, so the caller must scan every resource of the type.
-   *   remainingFilters are the filters the caller still has to check.
+   * Resolves the filters that the index can match exactly: equality filters and their ":not"
+   * form, whose matches are the resources outside the equality's matches.
+   * @returns {{ required: Set<number>[][], excluded: Set<number>[][], remainingFilters: object[] }}
+   *   Each element of required and excluded is a union of position sets. A match must be in
+   *   every union of required and in no union of excluded. remainingFilters are the filters the
+   *   caller still has to check.
    */
   lookUp(resourceType, filters) {
     const byCode = this.#byType.get(resourceType);
-    const idSets = [];
+    const required = [];
+    const excluded = [];
     const remainingFilters = [];
     for (const filter of filters) {
-      const idSet = byCode ? this.#answer(byCode, filter) : undefined;
-      if (idSet) {
-        idSets.push(idSet);
-      } else {
+      const negated = filter.operator === Operator.NOT;
+      const union = byCode && (negated || filter.operator === Operator.EQUALS) ? this.#answer(byCode, filter) : undefined;
+      if (!union) {
         remainingFilters.push(filter);
+      } else if (negated) {
+        excluded.push(union);
+      } else {
+        required.push(union);
       }
     }
-    if (idSets.length === 0) {
-      return { ids: undefined, remainingFilters };
-    }
-
-    idSets.sort((a, b) => a.size - b.size);
-    const [smallest, ...others] = idSets;
-    const ids = [];
-    for (const id of smallest) {
-      if (others.every((set) => set.has(id))) {
-        ids.push(id);
-      }
-    }
-    return { ids, remainingFilters };
+    return { required, excluded, remainingFilters };
   }
 
-  /** Returns the ids matching one filter, or undefined when the index cannot resolve it exactly. */
+  /**
+   * Returns the position sets whose union matches one filter's value, or undefined when the
+   * index cannot resolve the filter exactly. An empty list matches nothing.
+   */
   #answer(byCode, filter) {
     const byKey = byCode.get(filter.code);
-    if (!byKey || filter.operator !== Operator.EQUALS || filter.value === '') {
+    if (!byKey || filter.value === '') {
       return undefined;
     }
     const type = INDEXED_PARAMETERS[filter.code];
@@ -203,15 +207,66 @@ export class SearchIndex {
         keys.push(key);
       }
     }
-    if (keys.length === 1) {
-      return byKey.get(keys[0]) ?? new Set();
+    return keys.map((key) => byKey.get(key)).filter((positions) => positions !== undefined);
+  }
+}
+
+function unionSize(union) {
+  let size = 0;
+  for (const set of union) {
+    size += set.size;
+  }
+  return size;
+}
+
+function unionHas(union, item) {
+  for (const set of union) {
+    if (set.has(item)) {
+      return true;
     }
-    const ids = new Set();
-    for (const key of keys) {
-      for (const id of byKey.get(key) ?? []) {
-        ids.add(id);
+  }
+  return false;
+}
+
+/** Returns whether item is in no union of excluded. */
+export function isNotExcluded(excluded, item) {
+  for (const union of excluded) {
+    if (unionHas(union, item)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Returns the items that are in every union of required and in no union of excluded, walking
+ * the union with the fewest items. required must not be empty. The items come in the order of
+ * the walked union, so callers that need another order must sort them.
+ * @param {Set<number>[][]} required
+ * @param {Set<number>[][]} excluded
+ * @param {number} typeSize how many resources the type has. A set of that size contains all
+ *   of them, so it is not checked (one patient's subject set, for example).
+ */
+export function intersectUnions(required, excluded, typeSize) {
+  const bySize = [...required].sort((a, b) => unionSize(a) - unionSize(b));
+  const walked = bySize[0];
+  const others = bySize.slice(1).filter((union) => !(union.length === 1 && union[0].size === typeSize));
+  const matches = [];
+  for (let i = 0; i < walked.length; i++) {
+    for (const item of walked[i]) {
+      // An item in an earlier set of the walked union was already visited there.
+      let visited = false;
+      for (let j = 0; j < i && !visited; j++) {
+        visited = walked[j].has(item);
+      }
+      let inOthers = !visited;
+      for (let k = 0; k < others.length && inOthers; k++) {
+        inOthers = unionHas(others[k], item);
+      }
+      if (inOthers && isNotExcluded(excluded, item)) {
+        matches.push(item);
       }
     }
-    return ids;
   }
+  return matches;
 }

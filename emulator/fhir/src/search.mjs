@@ -7,7 +7,6 @@ import {
   allOk,
   badRequest,
   convertToSearchableReferences,
-  deepClone,
   evalFhirPathTyped,
   globalSchema,
   isResourceType,
@@ -228,9 +227,10 @@ function searchTypes(req, repo, resourceTypes, linkType) {
   const pairs = parameterPairs(req.query, req.body);
 
   let matches = [];
+  let total = 0;
   let sortRules = [];
   let linkParameters;
-  let pageToken;
+  let offset = 0;
   let pageSize = DEFAULT_PAGE_SIZE;
   let elements;
   const includes = [];
@@ -238,41 +238,51 @@ function searchTypes(req, repo, resourceTypes, linkType) {
   for (const resourceType of resourceTypes) {
     const classified = classifyParameters(pairs, resourceType, strict);
     const searchRequest = toSearchRequest(resourceType, classified.keptParameters);
-    matches = matches.concat(repo.findMatches(searchRequest));
     sortRules = searchRequest.sortRules ?? [];
     elements = searchRequest.fields;
     pageSize = searchRequest.count === 0 ? 0 : parsePageSize(classified.keptParameters);
+    offset = classified.pageToken === undefined ? 0 : decodePageToken(classified.pageToken);
+    // Across types, the page is cut from the merged matches: each type's first offset + pageSize
+    // matches contain every one of the page's.
+    const found =
+      resourceTypes.length === 1
+        ? repo.findPage(searchRequest, offset, pageSize)
+        : repo.findPage(searchRequest, 0, offset + pageSize);
+    matches = matches.concat(found.matches);
+    total += found.total;
     includes.push(...parseIncludeTargets(classified.keptParameters, '_include'));
     revIncludes.push(...parseIncludeTargets(classified.keptParameters, '_revinclude'));
     linkParameters ??= classified.keptParameters;
-    pageToken = classified.pageToken;
   }
-  if (resourceTypes.length > 1 && sortRules.length > 0) {
-    matches.sort((a, b) => compareSortKeys(a.sortKeys, b.sortKeys, sortRules));
+  let page = matches;
+  if (resourceTypes.length > 1) {
+    if (sortRules.length > 0) {
+      matches.sort((a, b) => compareSortKeys(a.sortKeys, b.sortKeys, sortRules));
+    }
+    page = matches.slice(offset, offset + pageSize);
   }
-
-  const offset = pageToken === undefined ? 0 : decodePageToken(pageToken);
-  const page = matches.slice(offset, offset + pageSize);
   const baseUrl = req.config?.baseUrl ?? '';
   const links = [
     { relation: 'search', url: pageUrl(baseUrl, linkType, linkParameters ?? [], 0) },
     { relation: 'first', url: pageUrl(baseUrl, linkType, linkParameters ?? [], 0) },
     { relation: 'self', url: pageUrl(baseUrl, linkType, linkParameters ?? [], offset) },
   ];
-  if (pageSize > 0 && offset + pageSize < matches.length) {
+  if (pageSize > 0 && offset + pageSize < total) {
     links.push({ relation: 'next', url: pageUrl(baseUrl, linkType, linkParameters ?? [], offset + pageSize) });
   }
 
+  // Entries refer to the stored versions without copying them: a write stores a new object and
+  // never modifies a stored one, and the bundle is only serialized.
   const toEntry = (resource, mode) => ({
     fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`,
-    resource: applyElements(deepClone(resource), elements),
+    resource: applyElements(resource, elements),
     search: { mode },
   });
   const entry = [
     ...page.map(({ resource }) => toEntry(resource, 'match')),
     ...findIncludes(repo, page, includes, revIncludes).map((resource) => toEntry(resource, 'include')),
   ];
-  const bundle = { resourceType: 'Bundle', type: 'searchset', total: matches.length, link: links };
+  const bundle = { resourceType: 'Bundle', type: 'searchset', total, link: links };
   if (entry.length > 0) {
     bundle.entry = entry;
   }
