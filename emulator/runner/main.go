@@ -1,8 +1,9 @@
 // Command runner serves every IHEP Cloud Function in one local process, the
 // way the local stack (emulator/stack) runs them. It checks that the
 // functions registered with the Functions Framework match
-// functions/manifest.yaml, creates the manifest's Pub/Sub topics and push
-// subscriptions in the Pub/Sub emulator, publishes the manifest's schedules in
+// functions/manifest.yaml, creates the manifest's Pub/Sub topics and
+// subscriptions in the Pub/Sub emulator and delivers their messages in
+// Pub/Sub's push format, publishes the manifest's schedules in
 // place of Cloud Scheduler, and serves each function at /<function-name> on
 // 127.0.0.1.
 //

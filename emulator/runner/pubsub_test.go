@@ -80,9 +80,8 @@ func TestEnsureTopicsAndSubscriptionsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetSubscription() = %v", err)
 	}
-	wantEndpoint := "http://127.0.0.1:18080/smooth-vitals/projects/" + project + "/topics/fhir-changes"
-	if got.GetPushConfig().GetPushEndpoint() != wantEndpoint {
-		t.Errorf("push endpoint = %q, want %q", got.GetPushConfig().GetPushEndpoint(), wantEndpoint)
+	if got.GetPushConfig().GetPushEndpoint() != "" {
+		t.Errorf("push endpoint = %q, want a pull subscription the runner delivers from", got.GetPushConfig().GetPushEndpoint())
 	}
 	if got.GetTopic() != "projects/"+project+"/topics/fhir-changes" {
 		t.Errorf("topic = %q, want fhir-changes", got.GetTopic())
@@ -91,16 +90,22 @@ func TestEnsureTopicsAndSubscriptionsIdempotent(t *testing.T) {
 		t.Errorf("ack deadline = %d, want 120", got.GetAckDeadlineSeconds())
 	}
 
-	// A runner on another port moves the existing subscription's endpoint.
-	if err := ensureSubscriptions(ctx, client, plannedSubscriptions(m, project, "18099"), logger); err != nil {
-		t.Fatalf("ensureSubscriptions() on a new port = %v", err)
+	// A push subscription left by an earlier runner becomes a pull one.
+	err = client.SubscriptionAdminClient.ModifyPushConfig(ctx, &pubsubpb.ModifyPushConfigRequest{
+		Subscription: got.GetName(), PushConfig: &pubsubpb.PushConfig{PushEndpoint: "http://127.0.0.1:18099/smooth-vitals"},
+	})
+	if err != nil {
+		t.Fatalf("ModifyPushConfig() = %v", err)
+	}
+	if err := ensureSubscriptions(ctx, client, subs, logger); err != nil {
+		t.Fatalf("ensureSubscriptions() over a push subscription = %v", err)
 	}
 	got, err = client.SubscriptionAdminClient.GetSubscription(ctx, &pubsubpb.GetSubscriptionRequest{Subscription: got.GetName()})
 	if err != nil {
 		t.Fatalf("GetSubscription() = %v", err)
 	}
-	if want := "http://127.0.0.1:18099/smooth-vitals/projects/" + project + "/topics/fhir-changes"; got.GetPushConfig().GetPushEndpoint() != want {
-		t.Errorf("push endpoint after port change = %q, want %q", got.GetPushConfig().GetPushEndpoint(), want)
+	if got.GetPushConfig().GetPushEndpoint() != "" {
+		t.Errorf("push endpoint after ensureSubscriptions = %q, want none", got.GetPushConfig().GetPushEndpoint())
 	}
 }
 
@@ -143,7 +148,7 @@ func startTestServer(t *testing.T, m *manifest.Manifest, project string) string 
 	return servePort
 }
 
-func TestPushArrivesAsCloudEventFromTopic(t *testing.T) {
+func TestDeliveryArrivesAsCloudEventFromTopic(t *testing.T) {
 	client, project := newEmulatorClient(t)
 	ctx := context.Background()
 	m := topicManifest(consumerFunction, "runner-test-events")
@@ -156,6 +161,9 @@ func TestPushArrivesAsCloudEventFromTopic(t *testing.T) {
 	if err := ensureSubscriptions(ctx, client, subs, discardLogger()); err != nil {
 		t.Fatalf("ensureSubscriptions() = %v", err)
 	}
+	deliveries, stop := context.WithCancel(ctx)
+	defer stop()
+	deliver(deliveries, client, subs, discardLogger())
 
 	publisher := client.Publisher("runner-test-events")
 	defer publisher.Stop()

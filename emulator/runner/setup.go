@@ -25,6 +25,7 @@ type app struct {
 	pubsub     *pubsub.Client
 	publishers *publishers
 	scheduler  *scheduler
+	subs       []pushSubscription
 }
 
 // setUp checks the manifest against the registered functions, prepares
@@ -49,6 +50,7 @@ func setUp(ctx context.Context, logger *slog.Logger, cfg config) (*app, error) {
 	a := &app{cfg: cfg, logger: logger, pubsub: client, publishers: newPublishers(client)}
 
 	subs := plannedSubscriptions(m, cfg.Project, cfg.Port)
+	a.subs = subs
 	if err := a.preparePubSub(ctx, m, subs); err != nil {
 		a.close()
 		return nil, err
@@ -57,7 +59,7 @@ func setUp(ctx context.Context, logger *slog.Logger, cfg config) (*app, error) {
 		a.close()
 		return nil, err
 	}
-	logger.Info("runner set up", "functions", len(m.Functions), "push_subscriptions", len(subs), "schedules", len(a.scheduler.jobs))
+	logger.Info("runner set up", "functions", len(m.Functions), "subscriptions", len(subs), "schedules", len(a.scheduler.jobs))
 	return a, nil
 }
 
@@ -92,6 +94,7 @@ func (a *app) registerEndpoints(ctx context.Context, m *manifest.Manifest, subs 
 // with the process.
 func (a *app) serve(ctx context.Context) error {
 	go a.scheduler.run(ctx)
+	deliver(ctx, a.pubsub, a.subs, a.logger)
 
 	served := make(chan error, 1)
 	go func() {

@@ -22,8 +22,8 @@ const (
 	maxAckDeadline = 600
 )
 
-// pushSubscription is the push subscription that delivers one topic's
-// messages to one function.
+// pushSubscription is the subscription whose messages the runner delivers
+// to one function in Pub/Sub's push format.
 type pushSubscription struct {
 	Function    string
 	Name        string // projects/P/subscriptions/S
@@ -98,8 +98,9 @@ func ensureTopics(ctx context.Context, client *pubsub.Client, project string, id
 	return nil
 }
 
-// ensureSubscriptions creates each push subscription. An existing one gets
-// its push endpoint updated, because the runner's port may have changed; one
+// ensureSubscriptions creates each subscription as a pull subscription,
+// from which the runner delivers (see deliver.go). One left with a push
+// endpoint by an earlier runner is turned into a pull subscription, and one
 // attached to another topic is deleted and created again.
 func ensureSubscriptions(ctx context.Context, client *pubsub.Client, subs []pushSubscription, logger *slog.Logger) error {
 	for _, sub := range subs {
@@ -112,16 +113,11 @@ func ensureSubscriptions(ctx context.Context, client *pubsub.Client, subs []push
 
 func ensureSubscription(ctx context.Context, client *pubsub.Client, sub pushSubscription, logger *slog.Logger) error {
 	admin := client.SubscriptionAdminClient
-	want := &pubsubpb.Subscription{
-		Name:               sub.Name,
-		Topic:              sub.Topic,
-		PushConfig:         &pubsubpb.PushConfig{PushEndpoint: sub.Endpoint},
-		AckDeadlineSeconds: sub.AckDeadline,
-	}
+	want := &pubsubpb.Subscription{Name: sub.Name, Topic: sub.Topic, AckDeadlineSeconds: sub.AckDeadline}
 	_, err := admin.CreateSubscription(ctx, want)
 	switch status.Code(err) {
 	case codes.OK:
-		logger.Info("push subscription created", "subscription", sub.Name, "topic", sub.Topic, logging.KeyFunction, sub.Function)
+		logger.Info("subscription created", "subscription", sub.Name, "topic", sub.Topic, logging.KeyFunction, sub.Function)
 		return nil
 	case codes.AlreadyExists:
 	default:
@@ -139,15 +135,15 @@ func ensureSubscription(ctx context.Context, client *pubsub.Client, sub pushSubs
 		if _, err := admin.CreateSubscription(ctx, want); err != nil {
 			return fmt.Errorf("create subscription %s again: %w", sub.Name, err)
 		}
-		logger.Info("push subscription moved to its topic", "subscription", sub.Name, "topic", sub.Topic, logging.KeyFunction, sub.Function)
+		logger.Info("subscription moved to its topic", "subscription", sub.Name, "topic", sub.Topic, logging.KeyFunction, sub.Function)
 		return nil
 	}
-	if existing.GetPushConfig().GetPushEndpoint() != sub.Endpoint {
-		err := admin.ModifyPushConfig(ctx, &pubsubpb.ModifyPushConfigRequest{Subscription: sub.Name, PushConfig: want.PushConfig})
+	if existing.GetPushConfig().GetPushEndpoint() != "" {
+		err := admin.ModifyPushConfig(ctx, &pubsubpb.ModifyPushConfigRequest{Subscription: sub.Name, PushConfig: &pubsubpb.PushConfig{}})
 		if err != nil {
-			return fmt.Errorf("update push endpoint of %s: %w", sub.Name, err)
+			return fmt.Errorf("turn %s into a pull subscription: %w", sub.Name, err)
 		}
-		logger.Info("push endpoint updated", "subscription", sub.Name, logging.KeyFunction, sub.Function)
+		logger.Info("push endpoint removed; the runner delivers", "subscription", sub.Name, logging.KeyFunction, sub.Function)
 	}
 	return nil
 }
