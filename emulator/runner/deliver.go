@@ -36,8 +36,8 @@ type pushedMessage struct {
 }
 
 // deliver pulls each subscription's messages and posts them to its endpoint
-// in Pub/Sub's push format, several at once, until ctx ends. A 2xx answer
-// acknowledges the message; any other answer or a failed request makes the
+// in Pub/Sub's push format, several at once, until ctx ends. A 2xx response
+// acknowledges the message. Any other response or a failed request makes the
 // emulator redeliver it, as Pub/Sub does for a push endpoint.
 func deliver(ctx context.Context, client *pubsub.Client, subs []pushSubscription, logger *slog.Logger) {
 	for _, sub := range subs {
@@ -81,7 +81,7 @@ func post(ctx context.Context, client *http.Client, sub pushSubscription, msg *p
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("endpoint answered status %d", resp.StatusCode)
+		return fmt.Errorf("endpoint returned status %d", resp.StatusCode)
 	}
 	return nil
 }
