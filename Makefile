@@ -23,9 +23,9 @@ help:
 	@sed -n 's/^#   make /  make /p' Makefile
 
 dev: up demo
-	@echo
-	@echo "The stack keeps serving in the background: functions at http://127.0.0.1:8080/<name>."
-	@echo "Stop it with: make down"
+	@eval "$$($(STACK) env --profile dev)" && echo && \
+	echo "The stack keeps serving in the background: functions at $$IHEP_RUNNER_URL/<name>." && \
+	echo "Stop it with: make down"
 
 up:
 	$(STACK) up --profile dev
