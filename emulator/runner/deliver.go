@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/pubsub/v2"
+	pubsubapi "cloud.google.com/go/pubsub/v2/apiv1"
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
 	"github.com/ihep/backend/shared/logging"
 )
@@ -21,6 +22,10 @@ import (
 // requests in parallel, while the emulator's own push sends one message at
 // a time, which makes a 500-reading upload take minutes to smooth locally.
 const deliveryConcurrency = 64
+
+// idlePollInterval is the pause between polls of an empty subscription, and
+// so the most a message waits before delivery starts.
+const idlePollInterval = 20 * time.Millisecond
 
 // pushBody is the JSON body Pub/Sub sends to a push endpoint.
 type pushBody struct {
@@ -39,31 +44,88 @@ type pushedMessage struct {
 // in Pub/Sub's push format, several at once, until ctx ends. A 2xx response
 // acknowledges the message. Any other response or a failed request makes the
 // emulator redeliver it, as Pub/Sub does for a push endpoint.
+//
+// It polls with unary Pull calls that return at once: after a burst of
+// thousands of messages, the emulator's push, streaming pull and waiting
+// pull all held back a lone new message until the next one was published.
 func deliver(ctx context.Context, client *pubsub.Client, subs []pushSubscription, logger *slog.Logger) {
 	for _, sub := range subs {
-		go func() {
-			subscriber := client.Subscriber(sub.Name)
-			subscriber.ReceiveSettings.MaxOutstandingMessages = deliveryConcurrency
-			subscriber.ReceiveSettings.NumGoroutines = 1
-			httpClient := &http.Client{Timeout: time.Duration(sub.AckDeadline) * time.Second}
-			err := subscriber.Receive(ctx, func(ctx context.Context, msg *pubsub.Message) {
-				if err := post(ctx, httpClient, sub, msg); err != nil {
-					logger.Warn("delivery failed, the emulator will redeliver", logging.KeyFunction, sub.Function, logging.KeyMessageID, msg.ID, logging.KeyError, err)
-					msg.Nack()
-					return
-				}
-				msg.Ack()
-			})
-			if err != nil && !errors.Is(err, context.Canceled) {
-				logger.Error("receiving from subscription stopped", "subscription", sub.Name, logging.KeyError, err)
-			}
-		}()
+		d := &deliverer{
+			admin: client.SubscriptionAdminClient,
+			sub:   sub,
+			http: &http.Client{
+				Timeout:   time.Duration(sub.AckDeadline) * time.Second,
+				Transport: &http.Transport{MaxIdleConnsPerHost: deliveryConcurrency},
+			},
+			slots:  make(chan struct{}, deliveryConcurrency),
+			logger: logger,
+		}
+		go d.run(ctx)
 	}
 }
 
-func post(ctx context.Context, client *http.Client, sub pushSubscription, msg *pubsub.Message) error {
+// deliverer delivers the messages of one subscription.
+type deliverer struct {
+	admin  *pubsubapi.SubscriptionAdminClient
+	sub    pushSubscription
+	http   *http.Client
+	slots  chan struct{} // one token per message being delivered
+	logger *slog.Logger
+}
+
+func (d *deliverer) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		d.slots <- struct{}{} // wait for a free slot before pulling
+		free := cap(d.slots) - len(d.slots) + 1
+		<-d.slots
+		pullCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		resp, err := d.admin.Pull(pullCtx, &pubsubpb.PullRequest{Subscription: d.sub.Name, MaxMessages: int32(free), ReturnImmediately: true})
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				d.logger.Warn("pull failed; retrying", "subscription", d.sub.Name, logging.KeyError, err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		if len(resp.GetReceivedMessages()) == 0 {
+			sleep(ctx, idlePollInterval)
+			continue
+		}
+		for _, received := range resp.GetReceivedMessages() {
+			d.slots <- struct{}{}
+			go func() {
+				defer func() { <-d.slots }()
+				d.deliverOne(ctx, received)
+			}()
+		}
+	}
+}
+
+func (d *deliverer) deliverOne(ctx context.Context, received *pubsubpb.ReceivedMessage) {
+	msg := received.GetMessage()
+	ackIDs := []string{received.GetAckId()}
+	if err := post(ctx, d.http, d.sub, msg); err != nil {
+		d.logger.Warn("delivery failed, the emulator will redeliver", logging.KeyFunction, d.sub.Function, logging.KeyMessageID, msg.GetMessageId(), logging.KeyError, err)
+		// A zero deadline makes the message available again at once.
+		_ = d.admin.ModifyAckDeadline(context.WithoutCancel(ctx), &pubsubpb.ModifyAckDeadlineRequest{Subscription: d.sub.Name, AckIds: ackIDs})
+		return
+	}
+	if err := d.admin.Acknowledge(context.WithoutCancel(ctx), &pubsubpb.AcknowledgeRequest{Subscription: d.sub.Name, AckIds: ackIDs}); err != nil {
+		d.logger.Warn("acknowledge failed; the message will be delivered again", logging.KeyMessageID, msg.GetMessageId(), logging.KeyError, err)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+func post(ctx context.Context, client *http.Client, sub pushSubscription, msg *pubsubpb.PubsubMessage) error {
 	body, err := json.Marshal(pushBody{
-		Message:      pushedMessage{Data: msg.Data, Attributes: msg.Attributes, MessageID: msg.ID, PublishTime: msg.PublishTime},
+		Message:      pushedMessage{Data: msg.GetData(), Attributes: msg.GetAttributes(), MessageID: msg.GetMessageId(), PublishTime: msg.GetPublishTime().AsTime()},
 		Subscription: sub.Name,
 	})
 	if err != nil {

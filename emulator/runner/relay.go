@@ -38,7 +38,7 @@ func registerPushRelays(ctx context.Context, m *manifest.Manifest, subs []pushSu
 			function: f.Name,
 			target:   fmt.Sprintf("http://127.0.0.1:%s/%s", port, f.Name),
 			timeout:  f.TimeoutDuration(),
-			client:   &http.Client{},
+			client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: deliveryConcurrency}},
 			logger:   logger,
 		}
 		path := "/" + f.Name + "/projects/"
