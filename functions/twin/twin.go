@@ -58,11 +58,15 @@ type news2Parameter struct {
 // NEWS2 sub-scores of the latest smoothed vitals, with what is missing or
 // stale reported, never filled in.
 func (s *Server) twin(w http.ResponseWriter, r *http.Request) error {
-	uid, profile, err := s.caller(r)
+	user, err := s.Verifier.Verify(r.Context(), r)
 	if err != nil {
 		return err
 	}
-	found, err := s.latestAt(r.Context(), TwinFunction, uid, profile.PatientID, time.Time{})
+	patientID, err := s.PatientID(r.Context(), user.UID)
+	if err != nil {
+		return err
+	}
+	found, err := s.latestAt(r.Context(), TwinFunction, user.UID, patientID, time.Time{})
 	if err != nil {
 		return err
 	}

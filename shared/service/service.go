@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"cloud.google.com/go/firestore"
 	"firebase.google.com/go/v4/auth"
@@ -33,6 +34,8 @@ type Deps struct {
 	Accounts  *account.Store
 	// Logger is the base logger; nil means the default JSON logger.
 	Logger *slog.Logger
+
+	patients patientCache
 }
 
 // NewDeps validates cfg and builds the clients.
@@ -102,12 +105,44 @@ func (d *Deps) Profile(ctx context.Context, uid string) (*account.Profile, error
 }
 
 // PatientID returns the caller's FHIR Patient id, with Profile's errors.
+// An account's Patient never changes once linked, so the link is kept in
+// memory after the first read and later calls skip Firestore.
 func (d *Deps) PatientID(ctx context.Context, uid string) (string, error) {
+	if id, ok := d.patients.get(uid); ok {
+		return id, nil
+	}
 	profile, err := d.Profile(ctx, uid)
 	if err != nil {
 		return "", err
 	}
+	d.patients.put(uid, profile.PatientID)
 	return profile.PatientID, nil
+}
+
+// maxCachedPatients bounds the memory of the Patient id cache: about 100
+// bytes an entry. The cache starts over when it is full.
+const maxCachedPatients = 10000
+
+// patientCache maps user ids to Patient ids.
+type patientCache struct {
+	mu  sync.Mutex
+	ids map[string]string
+}
+
+func (c *patientCache) get(uid string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.ids[uid]
+	return id, ok
+}
+
+func (c *patientCache) put(uid, patientID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil || len(c.ids) >= maxCachedPatients {
+		c.ids = make(map[string]string)
+	}
+	c.ids[uid] = patientID
 }
 
 // RegisterHTTP registers each named handler with the Functions Framework.
