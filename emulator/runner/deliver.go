@@ -13,6 +13,7 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	pubsubapi "cloud.google.com/go/pubsub/v2/apiv1"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/ihep/backend/shared/logging"
 )
@@ -23,11 +24,18 @@ import (
 // a time, which makes a 500-reading upload take minutes to smooth locally.
 const deliveryConcurrency = 64
 
+// deliveryTimeout bounds one delivery. A message stuck in the Functions
+// Framework (see deliver) is then redelivered after this long instead of
+// waiting for the next message. A delivery that is only slow is redelivered
+// too, which the event functions' idempotence makes harmless.
+const deliveryTimeout = 20 * time.Second
+
 // idlePollInterval is the pause between polls of an empty subscription, and
 // so the most a message waits before delivery starts.
 const idlePollInterval = 20 * time.Millisecond
 
-// pushBody is the JSON body Pub/Sub sends to a push endpoint.
+// pushBody is the JSON body Pub/Sub sends to a push endpoint, which is also
+// the data of the CloudEvent Eventarc builds.
 type pushBody struct {
 	Message      pushedMessage `json:"message"`
 	Subscription string        `json:"subscription"`
@@ -40,25 +48,27 @@ type pushedMessage struct {
 	PublishTime time.Time         `json:"publishTime"`
 }
 
-// deliver pulls each subscription's messages and posts them to its endpoint
-// in Pub/Sub's push format, several at once, until ctx ends. A 2xx response
-// acknowledges the message. Any other response or a failed request makes the
-// emulator redeliver it, as Pub/Sub does for a push endpoint.
+// deliver pulls each subscription's messages and posts each, as a
+// CloudEvent, to its function, several at once, until ctx ends. A 2xx
+// response acknowledges the message. Any other response or a failed request
+// makes the emulator redeliver it, as Eventarc's push subscription does.
 //
 // It polls with unary Pull calls that return at once.
 //
-// NOTE: after a burst of about 10,000 messages, two or three of them reach
-// the function only some 45 s later, with this poll as with the streaming
-// pull. A second subscription on the topic receives every message at once,
-// so the delay arises between the pull and the function; its cause is not
-// known yet.
+// NOTE: with several deliveries in flight, the Functions Framework (v1.9.2,
+// on the CloudEvents SDK's EventReceiver) can leave one request waiting
+// until the next request to the same function arrives. Each request starts
+// a goroutine that takes one message from a channel shared by all requests,
+// and that goroutine gives up when its own request ends, even when another
+// goroutine took its message. deliveryTimeout bounds the wait; production
+// event functions that serve more than one request at a time may see it.
 func deliver(ctx context.Context, client *pubsub.Client, subs []pushSubscription, logger *slog.Logger) {
 	for _, sub := range subs {
 		d := &deliverer{
 			admin: client.SubscriptionAdminClient,
 			sub:   sub,
 			http: &http.Client{
-				Timeout:   time.Duration(sub.AckDeadline) * time.Second,
+				Timeout:   min(deliveryTimeout, time.Duration(sub.AckDeadline)*time.Second),
 				Transport: &http.Transport{MaxIdleConnsPerHost: deliveryConcurrency},
 			},
 			slots:  make(chan struct{}, deliveryConcurrency),
@@ -127,19 +137,40 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// Attributes of the CloudEvent that Eventarc builds from a Pub/Sub message.
+const (
+	pubsubEventType   = "google.cloud.pubsub.topic.v1.messagePublished"
+	pubsubEventSource = "//pubsub.googleapis.com/"
+)
+
+// post sends one message to the function as the CloudEvent Eventarc makes
+// of it, in the structured JSON format: the message's id and publish time,
+// the topic as source, and the push body (message and subscription) as
+// data.
 func post(ctx context.Context, client *http.Client, sub pushSubscription, msg *pubsubpb.PubsubMessage) error {
-	body, err := json.Marshal(pushBody{
+	event := cloudevents.NewEvent()
+	event.SetID(msg.GetMessageId())
+	event.SetType(pubsubEventType)
+	event.SetSource(pubsubEventSource + sub.Topic)
+	event.SetTime(msg.GetPublishTime().AsTime())
+
+	data := pushBody{
 		Message:      pushedMessage{Data: msg.GetData(), Attributes: msg.GetAttributes(), MessageID: msg.GetMessageId(), PublishTime: msg.GetPublishTime().AsTime()},
 		Subscription: sub.Name,
-	})
+	}
+	if err := event.SetData(cloudevents.ApplicationJSON, data); err != nil {
+		return err
+	}
+	body, err := json.Marshal(event)
 	if err != nil {
 		return err
 	}
+
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Endpoint, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", cloudevents.ApplicationCloudEventsJSON)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -147,7 +178,7 @@ func post(ctx context.Context, client *http.Client, sub pushSubscription, msg *p
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("endpoint returned status %d", resp.StatusCode)
+		return fmt.Errorf("function returned status %d", resp.StatusCode)
 	}
 	return nil
 }

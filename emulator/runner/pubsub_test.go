@@ -119,10 +119,9 @@ var (
 	received  = make(chan cloudevents.Event, 10)
 )
 
-// startTestServer serves consumerFunction and its push relay through the
-// Functions Framework, once per test binary, because the framework cannot
-// register a path twice.
-func startTestServer(t *testing.T, m *manifest.Manifest, project string) string {
+// startTestServer serves consumerFunction through the Functions Framework,
+// once per test binary, because the framework cannot register a path twice.
+func startTestServer(t *testing.T) string {
 	t.Helper()
 	serveOnce.Do(func() {
 		listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -140,9 +139,6 @@ func startTestServer(t *testing.T, m *manifest.Manifest, project string) string 
 		if err := funcframework.RegisterCloudEventFunctionContext(ctx, "/"+consumerFunction, consume); err != nil {
 			t.Fatalf("register consumer: %v", err)
 		}
-		if err := registerPushRelays(ctx, m, plannedSubscriptions(m, project, servePort), servePort, discardLogger()); err != nil {
-			t.Fatalf("registerPushRelays() = %v", err)
-		}
 		go func() { _ = funcframework.StartHostPort("127.0.0.1", servePort) }()
 	})
 	return servePort
@@ -152,7 +148,7 @@ func TestDeliveryArrivesAsCloudEventFromTopic(t *testing.T) {
 	client, project := newEmulatorClient(t)
 	ctx := context.Background()
 	m := topicManifest(consumerFunction, "runner-test-events")
-	port := startTestServer(t, m, project)
+	port := startTestServer(t)
 
 	subs := plannedSubscriptions(m, project, port)
 	if err := ensureTopics(ctx, client, project, topicIDs(m), discardLogger()); err != nil {

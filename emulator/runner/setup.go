@@ -71,10 +71,6 @@ func (a *app) preparePubSub(ctx context.Context, m *manifest.Manifest, subs []pu
 }
 
 func (a *app) registerEndpoints(ctx context.Context, m *manifest.Manifest, subs []pushSubscription) error {
-	if err := registerPushRelays(ctx, m, subs, a.cfg.Port, a.logger); err != nil {
-		return err
-	}
-
 	sched, err := newScheduler(m, a.publishers.publish, a.logger)
 	if err != nil {
 		return err

@@ -46,15 +46,8 @@ func topicIDs(m *manifest.Manifest) []string {
 	return ids
 }
 
-// plannedSubscriptions returns one push subscription per topic- or
-// schedule-triggered function.
-//
-// The endpoint is /<function>/projects/P/topics/T. funcframework v1.9.2 turns
-// a Pub/Sub push into a CloudEvent only when the request path contains
-// projects/P/topics/T, which becomes the event's source
-// (//pubsub.googleapis.com/projects/P/topics/T). The function itself is
-// served at exactly /<function>, so the runner serves that longer path with a
-// relay that forwards the converted event to it (see relay.go).
+// plannedSubscriptions returns one subscription per topic- or
+// schedule-triggered function, delivered to the function at /<function>.
 func plannedSubscriptions(m *manifest.Manifest, project, port string) []pushSubscription {
 	var subs []pushSubscription
 	for _, f := range m.Functions {
@@ -67,7 +60,7 @@ func plannedSubscriptions(m *manifest.Manifest, project, port string) []pushSubs
 			Function:    f.Name,
 			Name:        fmt.Sprintf("projects/%s/subscriptions/%s-push", project, f.Name),
 			Topic:       topic,
-			Endpoint:    fmt.Sprintf("http://127.0.0.1:%s/%s/%s", port, f.Name, topic),
+			Endpoint:    fmt.Sprintf("http://127.0.0.1:%s/%s", port, f.Name),
 			AckDeadline: ackDeadline(f.TimeoutDuration()),
 		})
 	}
