@@ -22,7 +22,7 @@ func newClient(base string) *client {
 	return &client{base: strings.TrimSuffix(base, "/"), http: &http.Client{Timeout: 2 * time.Minute}}
 }
 
-// apiError is an error answer of a function: its status and stable code.
+// apiError is an error response of a function: its status and stable code.
 type apiError struct {
 	Status int
 	Code   string `json:"code"`
@@ -33,8 +33,8 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("status %d %s: %s", e.Status, e.Code, e.Text)
 }
 
-// call sends body (JSON unless contentType says otherwise) and decodes a 2xx
-// answer into out. Any other answer is an *apiError.
+// call sends body with the given content type and decodes a 2xx response
+// into out. Any other response is an *apiError.
 func (c *client) call(ctx context.Context, method, path, token, contentType string, body []byte, out any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
@@ -46,6 +46,7 @@ func (c *client) call(ctx context.Context, method, path, token, contentType stri
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w (is the stack up? run make up)", method, path, err)
@@ -62,7 +63,7 @@ func (c *client) call(ctx context.Context, method, path, token, contentType stri
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: undecodable answer: %w", method, path, err)
+			return resp.StatusCode, fmt.Errorf("%s %s: invalid response: %w", method, path, err)
 		}
 	}
 	return resp.StatusCode, nil
@@ -76,7 +77,7 @@ func (c *client) postJSON(ctx context.Context, path, token string, in, out any) 
 	return c.call(ctx, http.MethodPost, path, token, "application/json", body, out)
 }
 
-// getJSON returns the answer of a GET, indented for printing.
+// getJSON returns the response body of a GET, indented for printing.
 func (c *client) getJSON(ctx context.Context, token, path string) (string, error) {
 	var raw json.RawMessage
 	if _, err := c.call(ctx, http.MethodGet, path, token, "", nil, &raw); err != nil {
@@ -107,7 +108,7 @@ func (c *client) account(ctx context.Context, email, fullName string) (string, e
 	return session.Token, nil
 }
 
-// recordResult is the vitals function's answer to a POST.
+// recordResult is the vitals function's response to a POST.
 type recordResult struct {
 	Stored   int `json:"stored"`
 	Rejected int `json:"rejected"`

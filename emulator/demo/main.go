@@ -1,8 +1,8 @@
-// Command demo loads the local stack with a demo patient: it signs up (or
-// signs in) two demo accounts through the auth functions, imports one Synthea
-// patient's vital signs and a generated week of wearable readings through the
-// vitals function, waits until the smoother has caught up, and prints the
-// patient's wellness dashboard and digital twin.
+// Command demo loads the local stack with a demo patient. It signs two demo
+// accounts in, or up, through the auth functions. Through the vitals
+// function it imports one Synthea patient's vital signs, a generated week of
+// wearable readings and a week of daily home checks. It then waits until the
+// smoother has caught up and prints the wellness dashboard and the twin.
 //
 // It talks only to the runner (IHEP_RUNNER_URL), as the web client would, so
 // every reading takes the production path: validation, the FHIR store, the

@@ -44,9 +44,9 @@ func (t tally) String() string {
 
 // importSynthea sends the Synthea patient's Observations as one FHIR Bundle.
 // Their subjects point into the Synthea bundle, not at the demo patient, so
-// they are removed; the vitals function rejects the Observations that are
-// not vital signs (weight, pain score, ...) with a code, which the summary
-// shows.
+// they are removed. The vitals function rejects the Observations that are
+// not vital signs (weight, pain score, ...) with a code, and the summary
+// counts those codes.
 func importSynthea(ctx context.Context, c *client, token, dir string) error {
 	matches, _ := filepath.Glob(filepath.Join(dir, syntheaPatient+"*.json"))
 	if len(matches) != 1 {
@@ -63,8 +63,9 @@ func importSynthea(ctx context.Context, c *client, token, dir string) error {
 		} `json:"entry"`
 	}
 	if err := json.Unmarshal(data, &bundle); err != nil {
-		return fmt.Errorf("read %s: %w", matches[0], err)
+		return fmt.Errorf("invalid Synthea bundle %s: %w", matches[0], err)
 	}
+
 	var entries []map[string]any
 	for _, e := range bundle.Entry {
 		if e.Resource["resourceType"] != "Observation" {
