@@ -43,7 +43,7 @@ type job struct {
 	Schedule cron.Schedule
 }
 
-// scheduler stands in for Cloud Scheduler, which has no emulator: at each
+// scheduler replaces Cloud Scheduler, which has no emulator. At each
 // cron tick of a schedule-triggered function it publishes a message to the
 // function's topic.
 type scheduler struct {

@@ -17,7 +17,7 @@ type loginRequest struct {
 var errInvalidCredentials = httpapi.NewError(http.StatusUnauthorized, "invalid_credentials", "The e-mail address or password is incorrect.")
 
 // login signs a user in. An unknown e-mail and a wrong password take the
-// same path (one Identity Platform call) and get the same answer.
+// same path (one Identity Platform call) and get the same response.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var req loginRequest

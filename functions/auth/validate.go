@@ -6,7 +6,7 @@ import (
 	"github.com/ihep/backend/shared/httpapi"
 )
 
-// validate answers whether the Bearer token is valid and who it belongs to.
+// validate reports whether the Bearer token is valid and who it belongs to.
 // It makes no Firestore or FHIR call on the hot path beyond the cached
 // revocation check, because the web client calls it on every page load.
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) error {

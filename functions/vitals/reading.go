@@ -23,7 +23,7 @@ const (
 // earliestReading rejects timestamps that can only be typing mistakes.
 var earliestReading = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// rejection says why one reading was not stored.
+// rejection is the reason one reading was not stored.
 type rejection struct {
 	Code    string
 	Message string

@@ -45,7 +45,7 @@ func (s *Server) store(ctx context.Context, patientID string, candidates []candi
 		return nil, nil, httpapi.Unavailable(err)
 	}
 	if len(resp.Entry) != len(entries) {
-		return nil, nil, httpapi.Unavailable(fmt.Errorf("transaction answered %d entries for %d", len(resp.Entry), len(entries)))
+		return nil, nil, httpapi.Unavailable(fmt.Errorf("transaction returned %d entries for %d", len(resp.Entry), len(entries)))
 	}
 	var ids []string
 	for j, entry := range resp.Entry {

@@ -118,7 +118,7 @@ func (v *Verifier) checkRevoked(ctx context.Context, token *auth.Token) error {
 		return ErrTokenRevoked
 	case state.revokedAtMillis > 0 && issuedMillis <= state.revokedAtMillis:
 		// iat has one-second precision, so a token of the logout's second
-		// counts as revoked; Logout waits out that second before answering.
+		// counts as revoked; Logout waits out that second before it returns.
 		return ErrTokenRevoked
 	}
 	return nil

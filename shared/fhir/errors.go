@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Error is a non-2xx answer from the FHIR store. It keeps the status and the
+// Error is a non-2xx response from the FHIR store. It keeps the status and the
 // OperationOutcome issue codes, never the diagnostics text.
 type Error struct {
 	Op         string

@@ -7,7 +7,7 @@ import (
 )
 
 // applyCORS sets CORS headers for allowed origins and reports whether the
-// request was a preflight that has been fully answered. Requests from other
+// request was a preflight that has been fully handled. Requests from other
 // origins get no CORS headers, so browsers block them; non-browser clients
 // are unaffected.
 func applyCORS(w http.ResponseWriter, r *http.Request, allowed []string, methods []string) bool {

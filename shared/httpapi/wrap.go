@@ -47,7 +47,7 @@ func RequestFrom(ctx context.Context) Request {
 	return req
 }
 
-// Wrap turns fn into an http.Handler that answers CORS preflights, rejects
+// Wrap turns fn into an http.Handler that handles CORS preflights, rejects
 // methods outside methods with 405, attaches a request logger, recovers from
 // panics and renders returned errors as {"error","code"} responses.
 func Wrap(opts Options, methods []string, fn HandlerFunc) http.Handler {

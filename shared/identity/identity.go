@@ -29,7 +29,7 @@ var (
 	ErrThrottled = errors.New("identity platform throttled the request")
 )
 
-// Session is what a successful sign-in or refresh returns.
+// Session is the result of a successful sign-in or refresh.
 type Session struct {
 	IDToken      string
 	RefreshToken string
@@ -102,8 +102,8 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Session, er
 	return &Session{IDToken: out.IDToken, RefreshToken: out.RefreshToken, ExpiresIn: expires, UserID: out.UserID}, nil
 }
 
-// post sends the request and decodes a 200 answer into out. A 400 answer
-// becomes clientErr (or ErrThrottled); anything else is a server fault whose
+// post sends the request and decodes a 200 response into out. A 400 response
+// becomes clientErr (or ErrThrottled). Anything else is a server fault whose
 // error text carries only the status and Identity Platform's error code.
 func (c *Client) post(ctx context.Context, endpoint, contentType string, body io.Reader, out any, clientErr error) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, body)
@@ -133,7 +133,7 @@ func (c *Client) post(ctx context.Context, endpoint, contentType string, body io
 	case resp.StatusCode == http.StatusBadRequest && code != "" && !strings.HasPrefix(code, "INVALID_API_KEY") && !strings.HasPrefix(code, "API_KEY"):
 		return fmt.Errorf("%w: %s", clientErr, code)
 	default:
-		return fmt.Errorf("identity platform answered %d %s", resp.StatusCode, code)
+		return fmt.Errorf("identity platform returned %d %s", resp.StatusCode, code)
 	}
 }
 

@@ -50,7 +50,7 @@ type Function struct {
 	Roles []string `yaml:"roles"`
 }
 
-// Trigger says what invokes a function. A valid trigger sets HTTPS alone,
+// Trigger is what invokes a function. A valid trigger sets HTTPS alone,
 // Topic alone, or Schedule together with Topic and TimeZone.
 type Trigger struct {
 	HTTPS *HTTPSTrigger `yaml:"https"`

@@ -33,7 +33,7 @@
 // revised estimates for the earlier N−1, which were flagged as outliers when
 // they arrived. The median keeps one artefact among them from setting the
 // new level. A revision is a fixed-lag correction: a consumer that shows
-// estimates as they arrive sees the N−1 readings flagged until the N-th
+// estimates as they arrive shows the N−1 readings flagged until the N-th
 // arrives.
 //
 // A NaN or infinite reading is flagged as an outlier and never counts

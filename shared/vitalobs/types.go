@@ -95,7 +95,7 @@ type Period struct {
 }
 
 // Quantity is a FHIR Quantity. Value is a pointer so that a missing value
-// is told apart from zero.
+// is distinguished from zero.
 type Quantity struct {
 	Value  *float64 `json:"value,omitempty"`
 	Unit   string   `json:"unit,omitempty"`
