@@ -13,9 +13,10 @@ import (
 	"github.com/ihep/backend/shared/logging"
 )
 
-// chat answers the user's newest message: emergency guidance at once when
-// it describes an emergency, otherwise the model's (or, offline, the intent
-// matcher's) answer grounded on the caller's own records.
+// chat replies to the user's newest message. A message that describes an
+// emergency gets emergency guidance at once. Any other gets the model's
+// reply (or, offline, the intent matcher's), grounded on the caller's own
+// records. Earlier messages were checked when they were new.
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	stats := &requestStats{started: time.Now(), mode: "model"}
@@ -34,7 +35,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) error {
 
 	// Emergencies skip the rate limit and the model.
 	if kind := detectEmergency(req.latest()); kind != noEmergency {
-		logging.FromContext(ctx).Info("chat escalation", logging.KeyUserID, user.UID)
+		// Only the fact is logged: neither the kind of emergency nor the user.
+		logging.FromContext(ctx).Info("chat escalation")
 		return httpapi.Respond(w, http.StatusOK, emergencyReply(kind))
 	}
 	if err := s.allow(ctx, user.UID); err != nil {
@@ -81,8 +83,8 @@ func (s *Server) auditRead(ctx context.Context, uid, patientID string, box *tool
 	return nil
 }
 
-// requestStats is what one request logs: counts, latency, token usage and
-// tool names. It has no field for conversation text, by design.
+// requestStats is the log record of one request: counts, latency, token
+// usage and tool names. It has no field for conversation text, by design.
 type requestStats struct {
 	started      time.Time
 	mode         string

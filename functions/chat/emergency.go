@@ -6,7 +6,7 @@ import (
 )
 
 // emergency is a kind of situation that gets emergency guidance at once,
-// before any model sees the message.
+// before the message reaches any model.
 type emergency int
 
 const (
@@ -18,8 +18,11 @@ const (
 )
 
 // The patterns run on lower-case text with apostrophes straightened and
-// whitespace collapsed. They favour recall: a false alarm costs the user one
-// extra reply, a missed emergency could cost a life.
+// whitespace collapsed. They favour recall, because a false alarm costs the
+// user one extra reply and a missed emergency could cost a life.
+// NOTE: the patterns are English only and ignore negation ("I am not
+// suicidal" escalates). Messages in other languages reach the model, which
+// the system instruction tells to give the same guidance.
 var (
 	chestPattern = regexp.MustCompile(`\bchest\b.{0,20}\b(pain|pains|hurts?|hurting|pressure|tight|tightness|squeez\w*|crushing)\b|\bheart attack\b`)
 	// breathPattern is the breathing trouble that, with chest pain, makes a
@@ -32,7 +35,7 @@ var (
 )
 
 // detectEmergency classifies one message. It is deterministic and runs
-// before the model, so the guidance never depends on the model's answer.
+// before the model, so the guidance never depends on the model's output.
 func detectEmergency(text string) emergency {
 	t := strings.ToLower(text)
 	t = strings.NewReplacer("\u2019", "'", "\u2018", "'", "`", "'").Replace(t)

@@ -10,7 +10,7 @@ import (
 )
 
 // fakeModel is a local HTTP server that speaks Vertex AI's generateContent
-// REST format: it records every request and answers from a script, one
+// REST format. It records every request and replies from a script, one
 // scripted reply per request, in order. A request beyond the script fails
 // the test.
 type fakeModel struct {
@@ -111,10 +111,10 @@ func (f *fakeModel) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(next.body)
 }
 
-// usage is the token usage every scripted answer reports.
+// usage is the token usage of every scripted reply.
 var usage = map[string]any{"promptTokenCount": 120, "candidatesTokenCount": 30, "totalTokenCount": 150}
 
-// textReply is a finished answer in text.
+// textReply is a finished reply in text.
 func textReply(text string) scriptedReply {
 	return candidateReply("STOP", map[string]any{"text": text})
 }

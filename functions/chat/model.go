@@ -37,8 +37,8 @@ var errModelUnavailable = &httpapi.Error{
 	RetryAfter: 30 * time.Second,
 }
 
-// answerWithModel runs the conversation through Gemini, running the tools
-// the model asks for until it answers in text.
+// answerWithModel runs the conversation through Gemini and runs the tools
+// that the model calls, until the model replies in text.
 func (s *Server) answerWithModel(ctx context.Context, box *toolbox, messages []chatMessage, stats *requestStats) (chatResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ModelBudget)
 	defer cancel()
@@ -209,7 +209,7 @@ func finishReasonName(reason genai.FinishReason) string {
 	return name
 }
 
-// fallbackReply is the calm answer used when the model's answer was blocked
+// fallbackReply is the calm reply sent when the model's output was blocked
 // or empty.
 func fallbackReply() chatResponse {
 	return chatResponse{

@@ -291,7 +291,7 @@ func TestChatEmergencySkipsModel(t *testing.T) {
 	if n := strings.Count(h.logs.String(), "chat escalation"); n != len(cases) {
 		t.Errorf("logged %d escalations, want %d", n, len(cases))
 	}
-	h.assertLogsOmit("chest", "drooping", "kill", "pills")
+	h.assertLogsOmit("chest", "drooping", "kill", "pills", user.UID)
 }
 
 func TestChatRejectsInvalidRequests(t *testing.T) {

@@ -44,8 +44,8 @@ func toolDeclarations() []*genai.Tool {
 	}}}
 }
 
-// toolError is the result the model gets when a tool fails. It says only
-// that the information is unavailable, so the model can tell the user.
+// toolError is the result sent to the model when a tool fails. It states
+// only that the information is unavailable, so the model can tell the user.
 var toolError = map[string]any{"error": "This information is unavailable right now."}
 
 // runToolCall runs one function call of the model and returns the response

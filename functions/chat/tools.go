@@ -11,7 +11,7 @@ import (
 	"github.com/ihep/backend/shared/vitalsign"
 )
 
-// Tool names, as the model sees them and as they are logged.
+// Tool names, as declared to the model and written to the logs.
 const (
 	toolAppointments = "get_upcoming_appointments"
 	toolVitals       = "get_latest_vitals"
@@ -29,10 +29,15 @@ const (
 	maxArticles         = 5
 )
 
+// TODO: appointments.go, directory.go, articles.go and survey.go read the
+// appointment, directory, articles and condition-survey data from their
+// fixed contracts with code of their own. Replace them with those
+// features' shared packages once they exist, or the two copies can drift.
+
 // toolbox runs the assistant's tools for one caller. The caller's identity
-// is fixed when the toolbox is built from the verified token; no tool takes
-// a user or patient id as an argument, so nothing a prompt says can point a
-// tool at another person's records.
+// is fixed when the toolbox is built from the verified token. No tool takes
+// a user or patient id as an argument, so no prompt can point a tool at
+// another person's records.
 type toolbox struct {
 	s        *Server
 	uid      string
@@ -59,7 +64,7 @@ func (b *toolbox) record(tool string, phi bool) {
 	b.readPHI = b.readPHI || phi
 }
 
-// appointmentsResult is what get_upcoming_appointments returns.
+// appointmentsResult is the result of get_upcoming_appointments.
 type appointmentsResult struct {
 	TimeZone     string            `json:"timeZone"`
 	Appointments []appointmentView `json:"appointments"`
@@ -115,7 +120,7 @@ func (b *toolbox) appointments(ctx context.Context, limit int) (appointmentsResu
 	return out, nil
 }
 
-// vitalsResult is what get_latest_vitals returns.
+// vitalsResult is the result of get_latest_vitals.
 type vitalsResult struct {
 	// Band is the health score's band: good, moderate, poor or unknown.
 	Band        twinscore.Band `json:"band"`
@@ -167,7 +172,7 @@ func (b *toolbox) vitals(ctx context.Context) (vitalsResult, error) {
 }
 
 // displayValue rounds a smoothed value to one decimal in the unit the
-// caller prefers: temperature in °F unless the profile says °C.
+// caller prefers: temperature in °F unless the profile sets °C.
 func (b *toolbox) displayValue(series vitalsign.Series, value float64) (float64, string) {
 	unit := series.Unit().Display
 	if series == vitalsign.SeriesBodyTemperature {
@@ -180,7 +185,7 @@ func (b *toolbox) displayValue(series vitalsign.Series, value float64) (float64,
 	return roundTenth(value), unit
 }
 
-// careTeamResult is what get_care_team returns.
+// careTeamResult is the result of get_care_team.
 type careTeamResult struct {
 	CareTeam []providerView `json:"careTeam"`
 }
@@ -224,7 +229,7 @@ func (b *toolbox) careTeam(ctx context.Context) (careTeamResult, error) {
 	return out, nil
 }
 
-// resourcesResult is what find_resources returns.
+// resourcesResult is the result of find_resources.
 type resourcesResult struct {
 	// Conditions names the conditions the articles were chosen for.
 	Conditions []string      `json:"conditions"`
