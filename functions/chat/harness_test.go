@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +23,7 @@ type harness struct {
 	server *Server
 	// model is nil for an offline harness.
 	model *fakeModel
-	logs  *syncBuffer
+	logs  *testenv.LogBuffer
 }
 
 // newHarness builds a chat server on the test stack. Online, its model is a
@@ -32,7 +31,7 @@ type harness struct {
 func newHarness(t *testing.T, online bool) *harness {
 	t.Helper()
 	testenv.Require(t)
-	h := &harness{t: t, cfg: Config{Base: testenv.Config(t), Model: DefaultModel, ModelBudget: 10 * time.Second}, logs: &syncBuffer{}}
+	h := &harness{t: t, cfg: Config{Base: testenv.Config(t), Model: DefaultModel, ModelBudget: 10 * time.Second}, logs: &testenv.LogBuffer{}}
 	if online {
 		h.model = newFakeModel(t)
 		h.cfg.VertexLocation = "us-central1"
@@ -201,22 +200,4 @@ func (h *harness) seedHeartRate(patientID string, at time.Time, value float64) {
 	if _, err := h.server.FHIR.Update(context.Background(), "Observation", obs.ID, obs, ""); err != nil {
 		h.t.Fatalf("seed heart rate: %v", err)
 	}
-}
-
-// syncBuffer is a log sink that parallel handlers may write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -9,7 +9,6 @@ import (
 
 	"google.golang.org/genai"
 
-	"github.com/ihep/backend/shared/httpapi"
 	"github.com/ihep/backend/shared/ratelimit"
 	"github.com/ihep/backend/shared/service"
 )
@@ -87,14 +86,5 @@ func newModelClient(ctx context.Context, cfg Config, transport http.RoundTripper
 
 // allow counts the request against the caller's limit.
 func (s *Server) allow(ctx context.Context, uid string) error {
-	decision, err := s.limiter.Allow(ctx, s.rule, uid)
-	if err != nil {
-		return httpapi.Unavailable(err)
-	}
-	if !decision.Allowed {
-		e := httpapi.NewError(http.StatusTooManyRequests, "rate_limited", "You have sent many messages in a short time. Please wait a few minutes and try again.")
-		e.RetryAfter = decision.RetryAfter
-		return e
-	}
-	return nil
+	return s.limiter.Enforce(ctx, s.rule, uid, "You have sent many messages in a short time. Please wait a few minutes and try again.")
 }
