@@ -12,8 +12,8 @@ resource "google_healthcare_fhir_store" "main" {
   dataset = google_healthcare_dataset.main.id
   version = "R4"
 
-  # Referential integrity and resource versioning stay on (both default to
-  # on and are fixed at creation); update-create lets clients choose ids.
+  # Referential integrity and resource versioning stay on; both are fixed
+  # when the store is created. Update-create lets a PUT create a resource.
   disable_referential_integrity  = false
   disable_resource_versioning    = false
   enable_update_create           = true

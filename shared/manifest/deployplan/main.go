@@ -58,7 +58,7 @@ func main() {
 
 func run(s settings, names []string) error {
 	if s.project == "" {
-		return errors.New("-project is missing")
+		return errors.New("-project is missing: give the Google Cloud project id")
 	}
 	if s.fhirStore == "" {
 		s.fhirStore = fmt.Sprintf("projects/%s/locations/%s/datasets/ihep/fhirStores/phi", s.project, s.region)
@@ -107,7 +107,7 @@ func selectFunctions(m *manifest.Manifest, names []string) ([]manifest.Function,
 		out = append(out, f)
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%s not in %s", strings.Join(unknown, ", "), manifest.DefaultPath)
+		return nil, fmt.Errorf("function %s not found in %s", strings.Join(unknown, ", "), manifest.DefaultPath)
 	}
 	return out, nil
 }
