@@ -17,7 +17,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
-	"golang.org/x/mod/modfile"
 
 	"github.com/ihep/backend/shared/manifest"
 )
@@ -46,20 +45,14 @@ func (c *config) find(t *testing.T, typ, name string) map[string]node {
 	return nil
 }
 
-// goRuntime returns the Cloud Functions runtime id for go.mod's Go version,
-// such as go126 for go 1.26.8.
+// goRuntime returns the Cloud Functions runtime that matches go.mod.
 func goRuntime(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile("../go.mod")
+	runtime, err := manifest.GoRuntime("../go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod, err := modfile.ParseLax("go.mod", data, nil)
-	if err != nil || mod.Go == nil {
-		t.Fatalf("parse go.mod: %v", err)
-	}
-	parts := strings.Split(mod.Go.Version, ".")
-	return "go" + parts[0] + parts[1]
+	return runtime
 }
 
 func TestConfigCoversManifest(t *testing.T) {

@@ -23,8 +23,6 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/mod/modfile"
-
 	"github.com/ihep/backend/shared/manifest"
 )
 
@@ -67,7 +65,7 @@ func run(s settings, names []string) error {
 	if err != nil {
 		return err
 	}
-	runtime, err := goRuntime(filepath.Join(s.root, "go.mod"))
+	runtime, err := manifest.GoRuntime(filepath.Join(s.root, "go.mod"))
 	if err != nil {
 		return err
 	}
@@ -110,27 +108,6 @@ func selectFunctions(m *manifest.Manifest, names []string) ([]manifest.Function,
 		return nil, fmt.Errorf("function %s not found in %s", strings.Join(unknown, ", "), manifest.DefaultPath)
 	}
 	return out, nil
-}
-
-// goRuntime returns the Cloud Functions runtime for go.mod's Go version:
-// go 1.26.8 runs on go126.
-func goRuntime(goModPath string) (string, error) {
-	data, err := os.ReadFile(goModPath)
-	if err != nil {
-		return "", err
-	}
-	mod, err := modfile.ParseLax(goModPath, data, nil)
-	if err != nil {
-		return "", err
-	}
-	if mod.Go == nil {
-		return "", fmt.Errorf("%s has no go directive", goModPath)
-	}
-	parts := strings.Split(mod.Go.Version, ".")
-	if len(parts) < 2 {
-		return "", fmt.Errorf("go version %q in %s lacks a minor version", mod.Go.Version, goModPath)
-	}
-	return "go" + parts[0] + parts[1], nil
 }
 
 // listedPackage is the part of `go list -json` output that staging needs.
