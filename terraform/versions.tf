@@ -1,3 +1,7 @@
+# NOTE: `terraform validate` and `terraform plan` need the providers, which
+# could not be downloaded where this configuration was written, so argument
+# names follow the provider documentation but have not been checked by the
+# providers themselves. The Go tests in this folder check the rest.
 terraform {
   required_version = ">= 1.5"
 
