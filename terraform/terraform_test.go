@@ -86,8 +86,8 @@ func TestConfigCoversNewFunctions(t *testing.T) {
     maxInstances: 3
     env: {BATCH_SIZE: "50"}
     roles: [roles/healthcare.fhirResourceReader]
-  - name: chat
-    package: functions/chat
+  - name: example-https-extra
+    package: functions/exampleextra
     trigger: {https: {public: false}}
     memory: 512Mi
     timeout: 2m
