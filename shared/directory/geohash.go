@@ -70,39 +70,69 @@ type hashRange struct {
 	Start, End string
 }
 
+// maxCoverCells bounds the geohash cells that cover one search circle. More
+// and smaller cells read fewer providers outside the circle; fewer cells
+// mean fewer queries, since merged cells share one.
+const maxCoverCells = 16
+
 // coveringRanges returns geohash ranges whose cells together contain every
-// point within radiusKm of the centre. It picks the longest geohash whose
-// cell is at least radiusKm high and wide at the centre's latitude, so the
-// centre cell and its eight neighbours cover the circle, and merges cells
+// point within radiusKm of the centre. It covers the circle's bounding box
+// with the smallest cells that need at most maxCoverCells, and merges cells
 // that are adjacent in sort order into one range.
 func coveringRanges(lat, lng, radiusKm float64) []hashRange {
-	precision := 1
+	kmPerDegree := earthRadiusKm * math.Pi / 180
+	latSpan := radiusKm / kmPerDegree
+	south, north := math.Max(-90, lat-latSpan), math.Min(90, lat+latSpan)
+	// The box is widest in degrees at its poleward edge.
+	edge := math.Max(math.Abs(south), math.Abs(north))
+	lngSpan := 180.0
+	if edge < 89.9 {
+		lngSpan = math.Min(180, radiusKm/(kmPerDegree*math.Cos(edge*math.Pi/180)))
+	}
 	for p := geohashPrecision; p >= 1; p-- {
-		latDeg, lngDeg := cellSize(p)
-		heightKm := latDeg * math.Pi / 180 * earthRadiusKm
-		widthKm := lngDeg * math.Pi / 180 * earthRadiusKm * math.Cos(math.Min(89.9, math.Abs(lat)+latDeg)*math.Pi/180)
-		if heightKm >= radiusKm && widthKm >= radiusKm {
-			precision = p
-			break
+		if cells := cellsInBox(south, north, lng-lngSpan, lng+lngSpan, p); cells != nil {
+			return mergeCells(cells)
 		}
 	}
-	latDeg, lngDeg := cellSize(precision)
-	cells := map[string]bool{}
-	for _, dLat := range []float64{-latDeg, 0, latDeg} {
-		for _, dLng := range []float64{-lngDeg, 0, lngDeg} {
-			pLat := math.Max(-90, math.Min(90, lat+dLat))
-			pLng := wrapLongitude(lng + dLng)
-			cells[encodeGeohash(pLat, pLng, precision)] = true
-		}
-	}
-	sorted := make([]string, 0, len(cells))
-	for cell := range cells {
-		sorted = append(sorted, cell)
-	}
-	sort.Strings(sorted)
+	return []hashRange{{Start: "0", End: "~"}}
+}
 
+// cellsInBox returns the geohash cells of the given length that overlap
+// the box, or nil when there are more than maxCoverCells. west and east may
+// lie outside -180..180 when the box crosses the antimeridian.
+func cellsInBox(south, north, west, east float64, precision int) []string {
+	latDeg, lngDeg := cellSize(precision)
+	if east-west > 360 {
+		west, east = -180, 180
+	}
+	firstRow := math.Floor((south+90)/latDeg)*latDeg - 90
+	firstCol := math.Floor((west+180)/lngDeg)*lngDeg - 180
+	rows := int(math.Floor((north-firstRow)/latDeg)) + 1
+	cols := int(math.Floor((east-firstCol)/lngDeg)) + 1
+	if rows*cols > maxCoverCells {
+		return nil
+	}
+	seen := map[string]bool{}
+	var cells []string
+	for r := range rows {
+		centreLat := math.Min(90, firstRow+(float64(r)+0.5)*latDeg)
+		for c := range cols {
+			cell := encodeGeohash(centreLat, wrapLongitude(firstCol+(float64(c)+0.5)*lngDeg), precision)
+			if !seen[cell] {
+				seen[cell] = true
+				cells = append(cells, cell)
+			}
+		}
+	}
+	return cells
+}
+
+// mergeCells sorts the cells and joins those adjacent in sort order into
+// one range each.
+func mergeCells(cells []string) []hashRange {
+	sort.Strings(cells)
 	var ranges []hashRange
-	for _, cell := range sorted {
+	for _, cell := range cells {
 		end := nextGeohash(cell)
 		if n := len(ranges); n > 0 && ranges[n-1].End == cell {
 			ranges[n-1].End = end

@@ -34,10 +34,13 @@ func TestNextGeohashCarries(t *testing.T) {
 func TestCoveringRangesContainCircle(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
-	centres := []Point{{41.8781, -87.6298}, {0.0, 179.99}, {-33.87, 151.21}, {64.1, -21.9}}
+	centres := []Point{{41.8781, -87.6298}, {0.0, 179.99}, {-33.87, 151.21}, {64.1, -21.9}, {89.5, 10}, {-85, -179.9}}
 	for _, c := range centres {
 		for _, radius := range []float64{0.5, 5, 25, 100, 200} {
 			ranges := coveringRanges(c.Lat, c.Lng, radius)
+			if len(ranges) > maxCoverCells {
+				t.Errorf("centre %v radius %g km: %d ranges, want at most %d", c, radius, len(ranges), maxCoverCells)
+			}
 			for range 400 {
 				p := pointAt(c, radius*math.Sqrt(rng.Float64()), rng.Float64()*2*math.Pi)
 				hash := encodeGeohash(p.Lat, p.Lng, geohashPrecision)
