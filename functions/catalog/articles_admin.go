@@ -45,7 +45,7 @@ func (in articleInput) apply(a *catalog.Article) error {
 }
 
 // createArticle adds an article (admins only). It is published unless the
-// body says otherwise, and dated now unless it gives publishedAt.
+// body sets published to false, and dated now unless it sets publishedAt.
 func (s *Server) createArticle(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	admin, err := s.VerifyAdmin(r)

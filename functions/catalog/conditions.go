@@ -62,7 +62,7 @@ func (in conditionInput) apply(c *catalog.Condition) {
 }
 
 // createCondition adds a condition to the catalog (admins only). It is
-// active unless the body says otherwise.
+// active unless the body sets active to false.
 func (s *Server) createCondition(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	admin, err := s.VerifyAdmin(r)

@@ -52,7 +52,7 @@ func setIf(dst *string, src *string) {
 }
 
 // createProvider adds a provider to the directory (admins only). It is
-// active unless the body says otherwise.
+// active unless the body sets active to false.
 func (s *Server) createProvider(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	admin, err := s.VerifyAdmin(r)

@@ -46,7 +46,7 @@ type Profile struct {
 	Notifications *NotificationPreferences `firestore:"notifications,omitempty"`
 }
 
-// NotificationPreferences says which notifications a user wants. Each
+// NotificationPreferences is the user's choice of notifications. Each
 // field switches one channel or one kind of message.
 type NotificationPreferences struct {
 	// Push sends notifications to the user's registered devices.

@@ -7,7 +7,7 @@ import (
 )
 
 // TestArticleQueriesHaveIndexes fails for each article query that
-// firestore.indexes.json cannot serve; the emulator never asks for indexes.
+// firestore.indexes.json cannot serve; the emulator requires no indexes.
 func TestArticleQueriesHaveIndexes(t *testing.T) {
 	t.Parallel()
 	file, err := fsindex.Load("../../firestore.indexes.json")

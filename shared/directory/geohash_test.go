@@ -74,7 +74,7 @@ func inRanges(hash string, ranges []hashRange) bool {
 func TestHaversineTable(t *testing.T) {
 	t.Parallel()
 	// Distances computed by hand with the haversine formula and a radius of
-	// 6371.0088 km; along a meridian the distance is R times the latitude
+	// 6371.0088 km. Along a meridian the distance is R times the latitude
 	// difference in radians.
 	cases := []struct {
 		name                   string

@@ -8,7 +8,7 @@ import (
 
 // TestSearchQueriesHaveIndexes plans every combination of search filters
 // and fails for each query that firestore.indexes.json cannot serve. The
-// Firestore emulator never asks for indexes, so this is the only check
+// Firestore emulator requires no indexes, so this is the only check
 // before production would reject the query.
 func TestSearchQueriesHaveIndexes(t *testing.T) {
 	t.Parallel()

@@ -27,7 +27,7 @@ const (
 	MaxRadiusKm     = 200.0
 	// maxCandidates bounds the documents one distance search reads. A
 	// search whose area holds more matching providers is rejected with
-	// search_too_broad rather than answered from a part of them.
+	// search_too_broad rather than served from a part of them.
 	maxCandidates = 2000
 	// maxPrefixLength bounds a name prefix, in characters.
 	maxPrefixLength = 100
@@ -143,10 +143,10 @@ type searchPlan struct {
 	values map[string]any
 }
 
-// planSearch chooses the query for q. Every search filters on active;
-// specialty is an equality filter; appointment type and language become one
-// array-contains filter on the facets; the name prefix is a range on
-// nameKey, or, in a distance search, a filter applied to the candidates.
+// planSearch chooses the query for q. Every search filters on active, and
+// specialty is an equality filter. Appointment type and language become one
+// array-contains filter on the facets. The name prefix is a range on
+// nameKey, except in a distance search, which applies it to the candidates.
 func planSearch(q SearchQuery) searchPlan {
 	p := searchPlan{
 		Shape:  fsindex.Query{Collection: ProvidersCollection, Equality: []string{"active"}},
@@ -222,7 +222,7 @@ func (s *Store) searchByName(ctx context.Context, q SearchQuery, plan searchPlan
 // searchNear reads every provider in the geohash cells that cover the
 // circle, one query per run of adjacent cells, run concurrently. It keeps
 // those within the radius, sorts them by distance and returns one page.
-// TODO: each page of a distance search reads the whole area again; a cache
+// TODO: each page of a distance search reads the whole area again. A cache
 // of the candidate ids per page token would save those reads on deep pages.
 func (s *Store) searchNear(ctx context.Context, q SearchQuery, plan searchPlan, token pageToken) (*SearchPage, error) {
 	ranges := coveringRanges(q.Near.Lat, q.Near.Lng, q.RadiusKm)
@@ -291,8 +291,8 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// pageToken is where the next page starts: after the provider with NameKey
-// and ID in name order, or at Offset in distance order. Fingerprint ties
+// pageToken is the start of the next page: the position after the provider
+// with NameKey and ID in name order, or Offset in distance order. Fingerprint ties
 // it to the filters of the search that issued it.
 type pageToken struct {
 	Fingerprint string `json:"f"`

@@ -26,7 +26,7 @@ func newTestStore(t *testing.T) *Store {
 }
 
 // putProvider stores a provider with the test's own specialty, so that a
-// search filtered by that specialty sees only this test's providers.
+// search filtered by that specialty returns only this test's providers.
 func putProvider(t *testing.T, s *Store, specialty, name string, lat, lng float64, types, langs []string) string {
 	t.Helper()
 	id := testenv.UniqueID(t)
