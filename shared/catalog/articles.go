@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ihep/backend/shared/fsindex"
+	"github.com/ihep/backend/shared/validation"
 )
 
 // Article is one learning resource. It has a Body, a SourceURL pointing to
@@ -362,14 +363,4 @@ func decodeArticle(snap *firestore.DocumentSnapshot) (*Article, error) {
 	return &a, nil
 }
 
-func validArticleID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
+var validArticleID = validation.DocumentID

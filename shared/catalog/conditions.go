@@ -16,6 +16,8 @@ import (
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/ihep/backend/shared/validation"
 )
 
 // Firestore collections of the catalog.
@@ -30,17 +32,10 @@ var (
 	ErrExists   = errors.New("catalog entry already exists")
 )
 
-// ValidationError is a field that failed validation, with a stable code.
-type ValidationError struct {
-	Code    string
-	Message string
-}
+// ValidationError is a field or query that failed validation.
+type ValidationError = validation.Error
 
-func (e *ValidationError) Error() string { return e.Message }
-
-func invalid(code, format string, args ...any) *ValidationError {
-	return &ValidationError{Code: code, Message: fmt.Sprintf(format, args...)}
-}
+var invalid = validation.New
 
 // Condition is one entry of the conditions catalog, keyed by its slug.
 type Condition struct {
@@ -230,9 +225,4 @@ func wrapUnlessKnown(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
+var truncate = validation.Truncate

@@ -18,6 +18,8 @@ import (
 	"google.golang.org/genproto/googleapis/type/latlng"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/ihep/backend/shared/validation"
 )
 
 // ProvidersCollection holds one document per provider, keyed by provider id.
@@ -66,18 +68,10 @@ type Provider struct {
 	Geohash string `firestore:"geohash"`
 }
 
-// ValidationError is a provider field that failed validation. Code is a
-// stable snake_case code for API responses.
-type ValidationError struct {
-	Code    string
-	Message string
-}
+// ValidationError is a field or query that failed validation.
+type ValidationError = validation.Error
 
-func (e *ValidationError) Error() string { return e.Message }
-
-func invalid(code, format string, args ...any) *ValidationError {
-	return &ValidationError{Code: code, Message: fmt.Sprintf(format, args...)}
-}
+var invalid = validation.New
 
 // Field length limits, in characters.
 const (
@@ -216,12 +210,7 @@ func facets(types, langs []string) []string {
 func typeFacet(t string) string     { return "t:" + t }
 func languageFacet(l string) string { return "l:" + strings.ToLower(l) }
 
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
+var truncate = validation.Truncate
 
 // Store reads and writes the provider directory and care teams.
 type Store struct {
@@ -370,16 +359,4 @@ func decodeProvider(snap *firestore.DocumentSnapshot) (*Provider, error) {
 	return &p, nil
 }
 
-// validID accepts the ids Firestore generates and readable ids of seeded
-// providers, and rejects anything that could address another path.
-func validID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
+var validID = validation.DocumentID
