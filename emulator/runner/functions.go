@@ -7,6 +7,7 @@ import (
 	_ "github.com/ihep/backend/functions/accountdelete"
 	_ "github.com/ihep/backend/functions/audittrail"
 	_ "github.com/ihep/backend/functions/auth"
+	_ "github.com/ihep/backend/functions/chat"
 	_ "github.com/ihep/backend/functions/enrollment"
 	_ "github.com/ihep/backend/functions/export"
 	_ "github.com/ihep/backend/functions/smoothvitals"
