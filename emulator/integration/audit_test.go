@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/firestore"
 	"github.com/google/go-cmp/cmp"
@@ -55,6 +56,7 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 	}{
 		{"auth-login", func() { c.login(email, password) }, success("auth-login", "login", "")},
 		{"vitals create", func() { c.must(http.StatusCreated, http.MethodPost, "vitals", reading) }, success("vitals", "vitals.create", "Observation")},
+		{"smoothing", func() { waitForSmoothingEntry(t, fs, user.UID) }, nil},
 		{"vitals read", func() { c.must(http.StatusOK, http.MethodGet, "vitals", nil) }, success("vitals", "vitals.read", "Observation")},
 		{"wellness", func() { c.must(http.StatusOK, http.MethodGet, "wellness", nil) }, success("wellness", "wellness.read", "Patient")},
 		{"twin", func() { c.must(http.StatusOK, http.MethodGet, "twin", nil) }, success("twin", "twin.read", "Patient")},
@@ -70,13 +72,19 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 		{"export", func() { c.must(http.StatusOK, http.MethodGet, "export", nil) }, success("export", "export.read", "Patient")},
 		{"account-delete", func() { c.must(http.StatusOK, http.MethodDelete, "account-delete", nil) }, success("account-delete", "account.delete", "Patient")},
 	}
+	smoothed := 0
 	for _, step := range steps {
 		step.call()
 		entries := newEntries(t, fs, user.UID, seen)
 		var got []auditKey
 		for _, e := range entries {
 			if e.Function == "smooth-vitals" {
-				continue // asynchronous: it runs whenever the Pub/Sub event arrives
+				// Asynchronous: it runs whenever the Pub/Sub event arrives.
+				smoothed++
+				if e.Actor != "service:smooth-vitals" || e.Action != "smooth-vitals.write" || e.ResourceType != "Observation" || e.At.IsZero() {
+					t.Errorf("smooth-vitals entry %+v, want the service actor writing Observations", e)
+				}
+				continue
 			}
 			got = append(got, auditKey{e.Function, e.Action, e.Outcome, e.ResourceType})
 			if e.RequestID == "" || e.ClientIP == "" || e.UserAgent != c.userAgent || e.At.IsZero() || e.Actor != user.UID {
@@ -86,6 +94,9 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 		if diff := cmp.Diff(step.expect, got); diff != "" {
 			t.Errorf("%s: audit entries (-want +got):\n%s", step.name, diff)
 		}
+	}
+	if smoothed == 0 {
+		t.Error("smooth-vitals wrote smoothed Observations without an audit entry")
 	}
 }
 
@@ -110,4 +121,22 @@ func newEntries(t *testing.T, fs *firestore.Client, uid string, seen map[string]
 		out = append(out, e)
 	}
 	return out
+}
+
+// waitForSmoothingEntry waits up to 20 s for smooth-vitals to audit its
+// write of the user's smoothed Observations.
+func waitForSmoothingEntry(t *testing.T, fs *firestore.Client, uid string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		snaps, err := fs.Collection(audit.Collection).Where("subjectUid", "==", uid).Where("function", "==", "smooth-vitals").Documents(context.Background()).GetAll()
+		if err != nil {
+			t.Fatalf("read audit entries: %v", err)
+		}
+		if len(snaps) > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Error("smooth-vitals left no audit entry within 20 s of the upload")
 }
