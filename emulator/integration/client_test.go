@@ -85,7 +85,7 @@ func (c *client) call(method, function string, body any) reply {
 	return reply{status: resp.StatusCode, body: data}
 }
 
-// must calls the function and fails the test unless it answers with want.
+// must calls the function and fails the test unless the status is want.
 func (c *client) must(want int, method, function string, body any) reply {
 	c.t.Helper()
 	r := c.call(method, function, body)

@@ -8,17 +8,17 @@ import (
 	"github.com/ihep/backend/shared/config"
 )
 
-// Retention is what happens to a deleted account's PHI in the FHIR store.
+// Retention is the rule for a deleted account's PHI in the FHIR store.
 type Retention string
 
 const (
 	// RetentionDelete deletes the Patient and every resource that points at
 	// it. This is the default: the patient asked to leave.
 	RetentionDelete Retention = "delete"
-	// RetentionRetain keeps the clinical resources for a deployment that
-	// must hold medical records for a legal period, and de-links them: the
+	// RetentionRetain keeps the clinical resources, for a deployment that
+	// must hold medical records for a legal period, and de-links them. The
 	// Patient loses the identifier that names the account and is marked
-	// inactive, and no Firestore document points at it any more.
+	// inactive. No Firestore document points at it any more.
 	RetentionRetain Retention = "retain"
 )
 

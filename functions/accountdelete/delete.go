@@ -10,8 +10,8 @@ import (
 	"github.com/ihep/backend/shared/logging"
 )
 
-// freshLogin is how recent the caller's sign-in must be: a stolen session
-// alone cannot delete an account.
+// freshLogin is the maximum age of the caller's sign-in, so that a stolen
+// session alone cannot delete an account.
 const freshLogin = 5 * time.Minute
 
 var errLoginNotFresh = httpapi.NewError(http.StatusUnauthorized, "login_not_fresh", "Deleting the account needs a recent sign-in: sign in again and retry within 5 minutes.")
@@ -33,6 +33,9 @@ type step struct {
 
 // steps lists the deletion in order. The Identity Platform user goes last,
 // because the caller needs it to sign in and retry a deletion that failed.
+// TODO: documents without the user id in their path stay until they
+// expire or empty: revocations/{uid} (1-hour TTL), rate-limit counters and
+// the smoother's queue of pending Observation ids. They contain ids only.
 func (s *Server) steps() []step {
 	return []step{
 		{"start", s.startJob},

@@ -15,7 +15,8 @@ import (
 	"github.com/ihep/backend/shared/patientdata"
 )
 
-// sessionsCollection is where auth-login records refresh tokens by user.
+// sessionsCollection is the collection of refresh-token records that
+// auth-login writes, each with the user id.
 const sessionsCollection = "sessions"
 
 func (s *Server) deleteCareTeam(ctx context.Context, j *job) error {

@@ -1,7 +1,7 @@
-// Package accountdelete serves account-delete: a patient closes their
-// account. The Identity Platform user and every Firestore document keyed by
-// the user go; the PHI in the FHIR store is deleted or retained and
-// de-linked by the configured retention rule.
+// Package accountdelete serves account-delete, which closes a patient's
+// account. It deletes the Identity Platform user and every Firestore
+// document keyed by the user. The PHI in the FHIR store is deleted, or
+// retained and de-linked, by the configured retention rule.
 package accountdelete
 
 import (

@@ -20,8 +20,8 @@ const (
 	maxPageSize     = 200
 )
 
-// entryView is one audit entry as the patient sees it: who, what (record
-// type and ids), action, outcome, time and where the request came from.
+// entryView is one audit entry as the API returns it: actor, record type
+// and ids, action, outcome, time and the request's origin.
 type entryView struct {
 	At            string   `json:"at"`
 	Actor         string   `json:"actor"`
@@ -51,8 +51,8 @@ type pageCursor struct {
 }
 
 // list returns the audit entries whose subject is the caller, newest first.
-// The query filters on the verified user id, so nobody sees another
-// user's entries. Reading the trail is not itself audited.
+// The query filters on the verified user id, so a caller never gets
+// another user's entries. Reading the trail is not itself audited.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	limit, cursor, err := parseQuery(r.URL.RawQuery)

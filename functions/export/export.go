@@ -44,6 +44,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The entry is written before any PHI leaves, so an export that fails
+	// half-way is still recorded as a successful read.
 	entry := audit.Entry{Actor: user.UID, Action: "export.read", Outcome: audit.OutcomeSuccess, ResourceType: "Patient", ResourceID: patientID}
 	if err := s.Audit(FunctionName).Record(ctx, entry); err != nil {
 		return httpapi.Unavailable(err)

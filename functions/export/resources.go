@@ -37,6 +37,9 @@ func careTeam(patientID string, members []*firestore.DocumentSnapshot) map[strin
 
 // communication builds a FHIR Communication from one in-app notification.
 // Notification text is PHI-free by contract, so it is copied as is.
+// TODO: the inbox entry's field names (title, body, text, createdAt,
+// readAt) are assumed, because the data contract fixes only the path; a
+// field under another name is left out of the export.
 func communication(patientID string, snap *firestore.DocumentSnapshot) map[string]any {
 	data := snap.Data()
 	out := map[string]any{

@@ -14,9 +14,9 @@ import (
 // not on behalf of a signed-in user.
 const auditActor = "service:" + FunctionName
 
-// maxAuditedIDs bounds the ids listed in one audit entry; a larger batch is
-// recorded by its count, which keeps the entry far below Firestore's 1 MiB
-// document limit.
+// maxAuditedIDs bounds the ids listed in one audit entry. A larger batch is
+// recorded by its count only, so the entry stays far below Firestore's
+// 1 MiB document limit.
 const maxAuditedIDs = 100
 
 // recordSmoothed appends the audit entry of one smoothed batch, with the
@@ -24,7 +24,7 @@ const maxAuditedIDs = 100
 func (s *Smoother) recordSmoothed(ctx context.Context, patientID string, rawIDs []string) error {
 	uid, err := s.userOf(ctx, patientID)
 	if fhir.IsNotFound(err) {
-		// The account was deleted meanwhile: there is nobody to show it to.
+		// The account was deleted meanwhile, so no audit trail shows the entry.
 		return nil
 	}
 	if err != nil {

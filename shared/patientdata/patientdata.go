@@ -1,7 +1,6 @@
-// Package patientdata lists where a patient's data lives, for the functions
-// that act on all of it at once (export and account deletion): the FHIR
+// Package patientdata lists the locations of a patient's data: the FHIR
 // resource types that point at the Patient, and the Firestore documents
-// keyed by the user id.
+// keyed by the user id. Export and account deletion act on all of them.
 package patientdata
 
 import (

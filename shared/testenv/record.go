@@ -14,8 +14,8 @@ import (
 	"github.com/ihep/backend/shared/platform"
 )
 
-// Record is what SeedRecord stored for a user: FHIR ids by resource type
-// and the Firestore documents by path.
+// Record is the data SeedRecord stored for a user: FHIR ids by resource
+// type and the Firestore documents by path.
 type Record struct {
 	FHIR      map[string][]string
 	Firestore []string
