@@ -39,10 +39,7 @@ func BenchmarkChatOverhead(b *testing.B) {
 	// still runs its Firestore transaction on every request.
 	server.rule = ratelimit.Rule{Name: "chat-benchmark", Limit: 1 << 30, Window: time.Hour}
 	user := testenv.NewUser(b, cfg.Base)
-	providerID := "bench-" + testenv.UniqueID(b)
-	if _, err := server.Firestore.Doc("providers/"+providerID).Set(context.Background(), map[string]any{"name": "Dr. Bench", "specialty": "Cardiology", "active": true}); err != nil {
-		b.Fatal(err)
-	}
+	providerID := seedProvider(b, server, "Dr. Bench", "Cardiology")
 	seedBenchAppointments(b, server, user.PatientID, providerID)
 	body, err := json.Marshal(chatRequest{Messages: []chatMessage{{Role: roleUser, Content: "When is my next appointment?"}}})
 	if err != nil {

@@ -11,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/type/latlng"
+
+	"github.com/ihep/backend/shared/catalog"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/smoothing"
+	"github.com/ihep/backend/shared/survey"
 	"github.com/ihep/backend/shared/testenv"
 	"github.com/ihep/backend/shared/vitalobs"
 	"github.com/ihep/backend/shared/vitalsign"
@@ -104,43 +109,73 @@ func (h *harness) assertLogsOmit(texts ...string) {
 	}
 }
 
-// seedProvider stores a directory entry in the contract's shape.
-func (h *harness) seedProvider(name, specialty string, active bool) string {
+// seedProvider stores an active directory entry.
+func (h *harness) seedProvider(name, specialty string) string {
 	h.t.Helper()
-	id := testenv.UniqueID(h.t)
-	doc := map[string]any{
-		"name": name, "specialty": specialty, "appointmentTypes": []string{"telehealth", "in-person"},
-		"telehealth": true, "languages": []string{"en", "es"}, "address": "100 Main St, Springfield",
-		"phone": "+1 555 0100", "email": id + "@clinic.example", "active": active,
+	return seedProvider(h.t, h.server, name, specialty)
+}
+
+// seedProvider stores an active directory entry through the directory
+// store, so that it has the shape the directory feature writes, and
+// removes it when the test ends.
+func seedProvider(tb testing.TB, server *Server, name, specialty string) string {
+	tb.Helper()
+	id := testenv.UniqueID(tb)
+	p := &directory.Provider{
+		Name: name, Specialty: specialty, AppointmentTypes: []string{directory.AppointmentTelehealth, directory.AppointmentInPerson},
+		Languages: []string{"en", "es"}, Address: "100 Main St, Springfield", Phone: "+1 555 0100", Email: id + "@clinic.example",
+		Location: &latlng.LatLng{Latitude: 39.8, Longitude: -89.6}, Active: true,
 	}
-	h.set("providers/"+id, doc)
+	if err := server.directory.Put(context.Background(), id, p); err != nil {
+		tb.Fatalf("seed provider: %v", err)
+	}
+	tb.Cleanup(func() {
+		_, _ = server.Firestore.Collection(directory.ProvidersCollection).Doc(id).Delete(context.Background())
+	})
 	return id
+}
+
+// retireProvider marks a provider inactive, as the directory does when a
+// provider leaves; care team links to it stay.
+func (h *harness) retireProvider(id string) {
+	h.t.Helper()
+	if _, err := h.server.directory.Update(context.Background(), id, func(p *directory.Provider) error {
+		p.Active = false
+		return nil
+	}); err != nil {
+		h.t.Fatalf("retire provider: %v", err)
+	}
 }
 
 // seedCareTeam links a provider to the user's care team.
 func (h *harness) seedCareTeam(uid, providerID string, primary bool) {
 	h.t.Helper()
-	h.set("careTeams/"+uid+"/members/"+providerID, map[string]any{"providerId": providerID, "primary": primary, "linkedAt": time.Now().UTC()})
+	if _, _, err := h.server.directory.Link(context.Background(), uid, providerID, primary); err != nil {
+		h.t.Fatalf("seed care team: %v", err)
+	}
 }
 
-// seedArticle stores a published article about slugs and removes it when
-// the test ends, since the articles collection is shared.
+// seedArticle stores a published article about slugs through the catalog
+// store and removes it when the test ends, since the articles collection
+// is shared.
 func (h *harness) seedArticle(title string, slugs []string) string {
 	h.t.Helper()
-	id := testenv.UniqueID(h.t)
-	h.set("articles/"+id, map[string]any{
-		"title": title, "summary": "A short summary.", "sourceUrl": "https://learn.example/" + id,
-		"publishedAt": time.Now().UTC(), "conditions": slugs, "readingMinutes": 4, "published": true,
-	})
-	h.t.Cleanup(func() { _, _ = h.server.Firestore.Doc("articles/" + id).Delete(context.Background()) })
-	return id
-}
-
-func (h *harness) set(path string, doc map[string]any) {
-	h.t.Helper()
-	if _, err := h.server.Firestore.Doc(path).Set(context.Background(), doc); err != nil {
-		h.t.Fatalf("seed %s: %v", path, err)
+	ctx := context.Background()
+	if err := h.server.catalog.SeedConditions(ctx); err != nil {
+		h.t.Fatalf("seed conditions: %v", err)
 	}
+	id := testenv.UniqueID(h.t)
+	a := &catalog.Article{
+		Title: title, Summary: "A short summary.", SourceURL: "https://learn.example/" + id,
+		PublishedAt: time.Now().UTC(), Conditions: slugs, ReadingMinutes: 4, Published: true,
+	}
+	if _, err := h.server.catalog.PutArticle(ctx, id, a); err != nil {
+		h.t.Fatalf("seed article: %v", err)
+	}
+	h.t.Cleanup(func() {
+		_, _ = h.server.Firestore.Collection(catalog.ArticlesCollection).Doc(id).Delete(context.Background())
+	})
+	return id
 }
 
 // seedAppointment stores a booked Appointment in the contract's shape.
@@ -169,21 +204,10 @@ func (h *harness) seedAppointmentWithStatus(patientID, providerID string, start 
 	}
 }
 
-// seedCondition stores an active condition-survey answer.
+// seedCondition stores a condition-survey answer as the survey does.
 func (h *harness) seedCondition(patientID, slug string) {
 	h.t.Helper()
-	resource := map[string]any{
-		"resourceType": "Condition",
-		"subject":      map[string]any{"reference": "Patient/" + patientID},
-		"clinicalStatus": map[string]any{"coding": []any{map[string]any{
-			"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active",
-		}}},
-		"category": []any{map[string]any{"coding": []any{map[string]any{
-			"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "problem-list-item",
-		}}}},
-		"code": map[string]any{"coding": []any{map[string]any{"system": conditionSystem, "code": slug}}},
-	}
-	if _, _, err := h.server.FHIR.Create(context.Background(), "Condition", resource, ""); err != nil {
+	if _, err := survey.Replace(context.Background(), h.server.FHIR, patientID, []string{slug}, nil, time.Now()); err != nil {
 		h.t.Fatalf("seed condition: %v", err)
 	}
 }

@@ -84,7 +84,7 @@ func TestChatToolRoundTrip(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, true)
 	user := testenv.NewUser(t, h.cfg.Base)
-	providerID := h.seedProvider("Dr. Ada Okafor", "Endocrinology", true)
+	providerID := h.seedProvider("Dr. Ada Okafor", "Endocrinology")
 	start := time.Now().Add(48 * time.Hour).Truncate(time.Second)
 	h.seedAppointment(user.PatientID, providerID, start, "telehealth")
 	h.seedAppointment(user.PatientID, providerID, time.Now().Add(-48*time.Hour), "in-person")
@@ -135,7 +135,7 @@ func TestChatCannotReachOtherUsersData(t *testing.T) {
 	h := newHarness(t, true)
 	caller := testenv.NewUser(t, h.cfg.Base)
 	other := testenv.NewUser(t, h.cfg.Base)
-	otherProvider := h.seedProvider("Dr. Other Person", "Oncology", true)
+	otherProvider := h.seedProvider("Dr. Other Person", "Oncology")
 	h.seedAppointment(other.PatientID, otherProvider, time.Now().Add(24*time.Hour), "in-person")
 	h.seedCareTeam(other.UID, otherProvider, true)
 	stolen := map[string]any{"patientId": other.PatientID, "userId": other.UID, "uid": other.UID, "limit": 5}

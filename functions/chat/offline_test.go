@@ -19,10 +19,11 @@ func TestChatOfflineAnswersFromTools(t *testing.T) {
 	if _, err := h.server.Firestore.Doc("profiles/"+user.UID).Update(context.Background(), []firestore.Update{{Path: "timeZone", Value: "America/New_York"}}); err != nil {
 		t.Fatal(err)
 	}
-	primary := h.seedProvider("Dr. Lena Brooks", "Cardiology", true)
-	retired := h.seedProvider("Dr. Retired Person", "Oncology", false)
+	primary := h.seedProvider("Dr. Lena Brooks", "Cardiology")
+	retired := h.seedProvider("Dr. Retired Person", "Oncology")
 	h.seedCareTeam(user.UID, primary, true)
 	h.seedCareTeam(user.UID, retired, false)
+	h.retireProvider(retired)
 	start := time.Date(2031, 3, 4, 15, 30, 0, 0, time.UTC)
 	h.seedAppointment(user.PatientID, primary, start, "in-person")
 	h.seedAppointmentWithStatus(user.PatientID, primary, start.Add(time.Hour), "telehealth", "cancelled")
@@ -76,7 +77,7 @@ func TestChatOfflineSeesOnlyCallersData(t *testing.T) {
 	h := newHarness(t, false)
 	caller := testenv.NewUser(t, h.cfg.Base)
 	other := testenv.NewUser(t, h.cfg.Base)
-	provider := h.seedProvider("Dr. Someone Else", "Oncology", true)
+	provider := h.seedProvider("Dr. Someone Else", "Oncology")
 	h.seedCareTeam(other.UID, provider, true)
 	h.seedAppointment(other.PatientID, provider, time.Now().Add(24*time.Hour), "group")
 	h.seedHeartRate(other.PatientID, time.Now().Add(-time.Hour), 91)

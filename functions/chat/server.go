@@ -9,6 +9,8 @@ import (
 
 	"google.golang.org/genai"
 
+	"github.com/ihep/backend/shared/catalog"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/ratelimit"
 	"github.com/ihep/backend/shared/service"
 )
@@ -23,6 +25,10 @@ type Server struct {
 	model   *genai.Client
 	limiter *ratelimit.Limiter
 	handler http.Handler
+	// directory and catalog read the provider directory, care teams,
+	// conditions catalog and articles.
+	directory *directory.Store
+	catalog   *catalog.Store
 
 	// Set by NewServer; tests change them before the first request.
 	rule       ratelimit.Rule
@@ -48,7 +54,11 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger, transport h
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: deps, cfg: cfg, limiter: ratelimit.New(deps.Firestore), rule: chatLimit, retryDelay: time.Second, now: time.Now}
+	s := &Server{
+		Deps: deps, cfg: cfg, limiter: ratelimit.New(deps.Firestore),
+		directory: directory.NewStore(deps.Firestore), catalog: catalog.NewStore(deps.Firestore),
+		rule: chatLimit, retryDelay: time.Second, now: time.Now,
+	}
 	if cfg.Online() {
 		if s.model, err = newModelClient(ctx, cfg, transport); err != nil {
 			return nil, err

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/ihep/backend/shared/account"
+	"github.com/ihep/backend/shared/catalog"
+	"github.com/ihep/backend/shared/survey"
 	"github.com/ihep/backend/shared/twinscore"
 	"github.com/ihep/backend/shared/vitalobs"
 	"github.com/ihep/backend/shared/vitalsign"
@@ -19,8 +21,17 @@ const (
 	toolResources    = "find_resources"
 )
 
-// catalogSlugs are the condition slugs of the conditions catalog.
-var catalogSlugs = []string{"hiv-aids", "diabetes", "cancer", "heart-disease", "mental-health"}
+// catalogSlugs are the condition slugs the find_resources tool offers the
+// model: those of the catalog IHEP starts with.
+var catalogSlugs = defaultSlugs()
+
+func defaultSlugs() []string {
+	slugs := make([]string, len(catalog.DefaultConditions))
+	for i, c := range catalog.DefaultConditions {
+		slugs[i] = c.Slug
+	}
+	return slugs
+}
 
 // Bounds of what one tool call returns.
 const (
@@ -29,10 +40,9 @@ const (
 	maxArticles         = 5
 )
 
-// TODO: appointments.go, directory.go, articles.go and survey.go read the
-// appointment, directory, articles and condition-survey data from their
-// fixed contracts with code of their own. Replace them with those
-// features' shared packages once they exist, or the two copies can drift.
+// TODO: appointments.go reads the appointment data from its fixed contract
+// with code of its own. Replace it with the appointments feature's shared
+// package once it exists, or the two copies can drift.
 
 // toolbox runs the assistant's tools for one caller. The caller's identity
 // is fixed when the toolbox is built from the verified token. No tool takes
@@ -102,7 +112,7 @@ func (b *toolbox) appointments(ctx context.Context, limit int) (appointmentsResu
 			ids = append(ids, a.ProviderID)
 		}
 	}
-	providers, err := readProviders(ctx, b.s.Firestore, ids)
+	providers, err := b.s.directory.GetMany(ctx, ids)
 	if err != nil {
 		return appointmentsResult{}, err
 	}
@@ -113,7 +123,7 @@ func (b *toolbox) appointments(ctx context.Context, limit int) (appointmentsResu
 			v.End = b.localTime(a.End)
 		}
 		if p, ok := providers[a.ProviderID]; ok {
-			v.Provider = &providerView{Name: p.Name, Specialty: p.Specialty, Address: p.addressText(), Phone: p.Phone}
+			v.Provider = &providerView{Name: p.Name, Specialty: p.Specialty, Address: p.Address, Phone: p.Phone}
 		}
 		out.Appointments = append(out.Appointments, v)
 	}
@@ -194,7 +204,7 @@ type careTeamResult struct {
 // primary one first.
 func (b *toolbox) careTeam(ctx context.Context) (careTeamResult, error) {
 	b.record(toolCareTeam, false)
-	members, err := readCareTeam(ctx, b.s.Firestore, b.uid)
+	members, err := b.s.directory.CareTeam(ctx, b.uid)
 	if err != nil {
 		return careTeamResult{}, err
 	}
@@ -202,19 +212,10 @@ func (b *toolbox) careTeam(ctx context.Context) (careTeamResult, error) {
 	for _, m := range members {
 		ids = append(ids, m.ProviderID)
 	}
-	providers, err := readProviders(ctx, b.s.Firestore, ids)
+	providers, err := b.s.directory.GetMany(ctx, ids)
 	if err != nil {
 		return careTeamResult{}, err
 	}
-	slices.SortStableFunc(members, func(x, y careTeamMember) int {
-		if x.Primary != y.Primary {
-			if x.Primary {
-				return -1
-			}
-			return 1
-		}
-		return x.LinkedAt.Compare(y.LinkedAt)
-	})
 	out := careTeamResult{CareTeam: []providerView{}}
 	for _, m := range members {
 		p, ok := providers[m.ProviderID]
@@ -223,7 +224,7 @@ func (b *toolbox) careTeam(ctx context.Context) (careTeamResult, error) {
 		}
 		out.CareTeam = append(out.CareTeam, providerView{
 			Name: p.Name, Specialty: p.Specialty, Primary: m.Primary, Telehealth: p.Telehealth,
-			Languages: p.Languages, Address: p.addressText(), Phone: p.Phone, Email: p.Email,
+			Languages: p.Languages, Address: p.Address, Phone: p.Phone, Email: p.Email,
 		})
 	}
 	return out, nil
@@ -252,18 +253,23 @@ func (b *toolbox) resources(ctx context.Context, condition string) (resourcesRes
 	b.record(toolResources, condition == "")
 	if condition == "" {
 		var err error
-		if slugs, err = readConditionSlugs(ctx, b.s.FHIR, b.profile.PatientID); err != nil {
+		if slugs, err = survey.Slugs(ctx, b.s.FHIR, b.profile.PatientID); err != nil {
 			return resourcesResult{}, err
 		}
 	}
-	names, err := readConditionNames(ctx, b.s.Firestore, slugs)
+
+	names, err := b.conditionNames(ctx)
 	if err != nil {
 		return resourcesResult{}, err
 	}
-	articles, err := readArticles(ctx, b.s.Firestore, slugs, maxArticles)
+	// Firestore combines at most catalog.MaxArticleSlugs values in one
+	// array-contains-any filter.
+	query := catalog.ArticleQuery{Conditions: slugs[:min(len(slugs), catalog.MaxArticleSlugs)], PageSize: maxArticles}
+	page, err := b.s.catalog.ListArticles(ctx, query)
 	if err != nil {
 		return resourcesResult{}, err
 	}
+
 	out := resourcesResult{Conditions: []string{}, Articles: []articleView{}}
 	for _, slug := range slugs {
 		if name, ok := names[slug]; ok {
@@ -272,7 +278,7 @@ func (b *toolbox) resources(ctx context.Context, condition string) (resourcesRes
 			out.Conditions = append(out.Conditions, slug)
 		}
 	}
-	for _, a := range articles {
+	for _, a := range page.Articles {
 		out.Articles = append(out.Articles, articleView{
 			Title: a.Title, Summary: a.Summary, URL: a.SourceURL, ReadingMinutes: a.ReadingMinutes,
 			PublishedAt: a.PublishedAt.In(b.location).Format(time.DateOnly),
@@ -280,6 +286,20 @@ func (b *toolbox) resources(ctx context.Context, condition string) (resourcesRes
 		b.cite(citation{ArticleID: a.ID, Title: a.Title, URL: a.SourceURL})
 	}
 	return out, nil
+}
+
+// conditionNames maps each catalog slug, inactive ones included, to its
+// display name.
+func (b *toolbox) conditionNames(ctx context.Context) (map[string]string, error) {
+	conditions, err := b.s.catalog.Conditions(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(conditions))
+	for _, c := range conditions {
+		names[c.Slug] = c.Name
+	}
+	return names, nil
 }
 
 func (b *toolbox) cite(c citation) {
