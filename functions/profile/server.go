@@ -49,15 +49,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) error {
 
 // profileBody is the profile as the API returns it.
 type profileBody struct {
-	ID                string                          `json:"id"`
-	Email             string                          `json:"email"`
-	FullName          string                          `json:"fullName"`
-	PreferredLanguage string                          `json:"preferredLanguage"`
-	TimeZone          string                          `json:"timeZone"`
-	TemperatureUnit   string                          `json:"temperatureUnit"`
-	Notifications     account.NotificationPreferences `json:"notifications"`
-	ProfileCompleted  bool                            `json:"profileCompleted"`
-	CreatedAt         string                          `json:"createdAt"`
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	FullName string `json:"fullName"`
+	account.Settings
+	ProfileCompleted bool   `json:"profileCompleted"`
+	CreatedAt        string `json:"createdAt"`
 }
 
 // render combines the Firestore profile with the e-mail and display name
@@ -67,27 +64,14 @@ func (s *Server) render(ctx context.Context, uid string, p *account.Profile) (pr
 	if err != nil {
 		return profileBody{}, httpapi.Unavailable(err)
 	}
-	body := profileBody{
-		ID:                uid,
-		Email:             user.Email,
-		FullName:          user.DisplayName,
-		PreferredLanguage: p.PreferredLanguage,
-		TimeZone:          p.TimeZone,
-		TemperatureUnit:   p.TemperatureUnit,
-		Notifications:     p.NotificationChoices(),
-		ProfileCompleted:  p.ProfileCompleted,
-		CreatedAt:         p.CreatedAt.UTC().Format(time.RFC3339),
-	}
-	if body.PreferredLanguage == "" {
-		body.PreferredLanguage = defaultLanguage
-	}
-	if body.TimeZone == "" {
-		body.TimeZone = "UTC"
-	}
-	if body.TemperatureUnit == "" {
-		body.TemperatureUnit = defaultTemperatureUnit
-	}
-	return body, nil
+	return profileBody{
+		ID:               uid,
+		Email:            user.Email,
+		FullName:         user.DisplayName,
+		Settings:         p.Settings(),
+		ProfileCompleted: p.ProfileCompleted,
+		CreatedAt:        p.CreatedAt.UTC().Format(time.RFC3339),
+	}, nil
 }
 
 // read returns the caller's profile.

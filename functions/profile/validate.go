@@ -15,12 +15,8 @@ import (
 	"github.com/ihep/backend/shared/httpapi"
 )
 
-// Defaults the API reports for fields the user never set.
-const (
-	defaultLanguage        = "en"
-	defaultTemperatureUnit = "F"
-	maxFullNameLength      = 200
-)
+// maxFullNameLength bounds the full name, in characters.
+const maxFullNameLength = 200
 
 // patchRequest is a PATCH body: every field is optional and only the fields
 // present change.

@@ -72,6 +72,43 @@ func (p *Profile) NotificationChoices() NotificationPreferences {
 	return *p.Notifications
 }
 
+// Values a profile field takes while the user has not set it.
+const (
+	DefaultLanguage        = "en"
+	DefaultTimeZone        = "UTC"
+	DefaultTemperatureUnit = "F"
+)
+
+// Settings is the user's preferences with the defaults filled in, in the
+// JSON shape that the profile API and the export share.
+type Settings struct {
+	PreferredLanguage string                  `json:"preferredLanguage"`
+	TimeZone          string                  `json:"timeZone"`
+	TemperatureUnit   string                  `json:"temperatureUnit"`
+	Notifications     NotificationPreferences `json:"notifications"`
+}
+
+// Settings returns the user's preferences, filling the defaults for the
+// fields they never set.
+func (p *Profile) Settings() Settings {
+	s := Settings{
+		PreferredLanguage: p.PreferredLanguage,
+		TimeZone:          p.TimeZone,
+		TemperatureUnit:   p.TemperatureUnit,
+		Notifications:     p.NotificationChoices(),
+	}
+	if s.PreferredLanguage == "" {
+		s.PreferredLanguage = DefaultLanguage
+	}
+	if s.TimeZone == "" {
+		s.TimeZone = DefaultTimeZone
+	}
+	if s.TemperatureUnit == "" {
+		s.TemperatureUnit = DefaultTemperatureUnit
+	}
+	return s
+}
+
 // Store reads and creates accounts.
 type Store struct {
 	firestore *firestore.Client
