@@ -129,6 +129,7 @@ func TestDeleteRemovesWholeAccount(t *testing.T) {
 	}
 	h.assertAccountGone(user, rec)
 	h.assertPHIDeleted(user, rec)
+	h.assertNothingLeft(user.UID, user.PatientID)
 	for resourceType, ids := range otherRec.FHIR {
 		if !h.fhirExists(resourceType, ids[0]) {
 			t.Errorf("another user's %s was deleted", resourceType)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ihep/backend/shared/account"
 	"github.com/ihep/backend/shared/audit"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/enrollment"
 	"github.com/ihep/backend/shared/patientdata"
 )
@@ -20,7 +21,7 @@ import (
 const sessionsCollection = "sessions"
 
 func (s *Server) deleteCareTeam(ctx context.Context, j *job) error {
-	return s.deleteSubcollection(ctx, patientdata.CareTeamsCollection, j.uid, patientdata.CareTeamMembers)
+	return s.deleteSubcollection(ctx, directory.CareTeamsCollection, j.uid, directory.MembersCollection)
 }
 
 func (s *Server) deleteDevices(ctx context.Context, j *job) error {

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/ihep/backend/shared/account"
 	"github.com/ihep/backend/shared/audit"
@@ -36,14 +34,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	patientID, err := s.PatientID(ctx, user.UID)
-	if err != nil {
-		return err
-	}
 	head, err := s.loadHead(ctx, user.UID)
 	if err != nil {
 		return err
 	}
+	patientID := head.Profile.PatientID
 	// The entry is written before any PHI leaves, so an export that fails
 	// half-way is still recorded as a successful read.
 	entry := audit.Entry{Actor: user.UID, Action: "export.read", Outcome: audit.OutcomeSuccess, ResourceType: "Patient", ResourceID: patientID}
@@ -63,23 +58,53 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 
 // head is the non-PHI part of the export, read before streaming starts.
 type head struct {
-	Profile    map[string]any
+	Profile    profileBody
 	Enrollment *enrollment.Record
 }
 
+// profileBody is the account part of the export: the Firestore profile with
+// the defaults of unset preferences filled in, and the e-mail address that
+// Identity Platform holds. The full name is on the Patient in the bundle.
+type profileBody struct {
+	UserID    string `json:"userId"`
+	PatientID string `json:"patientId"`
+	Email     string `json:"email"`
+	account.Settings
+	ProfileCompleted bool   `json:"profileCompleted"`
+	CreatedAt        string `json:"createdAt"`
+	LastLoginAt      string `json:"lastLoginAt,omitempty"`
+}
+
 func (s *Server) loadHead(ctx context.Context, uid string) (*head, error) {
-	snap, err := s.Firestore.Collection(account.ProfilesCollection).Doc(uid).Get(ctx)
-	if err != nil && status.Code(err) != codes.NotFound {
-		return nil, httpapi.Unavailable(err)
+	profile, err := s.Profile(ctx, uid)
+	if err != nil {
+		return nil, err
 	}
-	h := &head{Profile: map[string]any{}}
-	if snap != nil && snap.Exists() {
-		h.Profile = snap.Data()
+	user, err := s.Auth.GetUser(ctx, uid)
+	if err != nil {
+		return nil, httpapi.Unavailable(fmt.Errorf("get identity platform user: %w", err))
 	}
+	h := &head{Profile: profileBody{
+		UserID:           uid,
+		PatientID:        profile.PatientID,
+		Email:            user.Email,
+		Settings:         profile.Settings(),
+		ProfileCompleted: profile.ProfileCompleted,
+		CreatedAt:        formatTime(profile.CreatedAt),
+		LastLoginAt:      formatTime(profile.LastLoginAt),
+	}}
 	if h.Enrollment, err = enrollment.Load(ctx, s.Firestore, uid); err != nil {
 		return nil, httpapi.Unavailable(err)
 	}
 	return h, nil
+}
+
+// formatTime formats t as RFC 3339 in UTC, or returns "" for the zero time.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func startStream(w http.ResponseWriter) {
@@ -134,12 +159,20 @@ func (s *Server) stream(ctx context.Context, out *bufio.Writer, w http.ResponseW
 // writeFirestoreResources adds the care team and the notifications, which
 // Firestore keeps, as FHIR CareTeam and Communication resources.
 func (s *Server) writeFirestoreResources(ctx context.Context, bw *bundleWriter, uid, patientID string) error {
-	members, err := s.Firestore.Collection(patientdata.CareTeamsCollection).Doc(uid).Collection(patientdata.CareTeamMembers).Documents(ctx).GetAll()
+	members, err := s.directory.CareTeam(ctx, uid)
 	if err != nil {
-		return fmt.Errorf("read care team: %w", err)
+		return err
 	}
 	if len(members) > 0 {
-		bw.entryValue(careTeam(patientID, members))
+		ids := make([]string, len(members))
+		for i, m := range members {
+			ids[i] = m.ProviderID
+		}
+		providers, err := s.directory.GetMany(ctx, ids)
+		if err != nil {
+			return err
+		}
+		bw.entryValue(careTeam(patientID, members, providers))
 	}
 	inbox := s.Firestore.Collection(patientdata.InboxesCollection).Doc(uid).Collection(patientdata.InboxEntries).Documents(ctx)
 	defer inbox.Stop()

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ihep/backend/shared/account"
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/testenv"
 )
@@ -75,6 +78,7 @@ func TestExportContainsWholeRecord(t *testing.T) {
 	h := newHarness(t)
 	user := testenv.NewUser(t, h.cfg)
 	seeded := testenv.SeedRecord(t, h.cfg, user, testenv.UniqueID(t))
+	h.setPreferences(user.UID)
 
 	w, doc := h.export(user.Token, "")
 	if w.Code != http.StatusOK {
@@ -90,8 +94,18 @@ func TestExportContainsWholeRecord(t *testing.T) {
 			t.Errorf("%s entries = %d, want %d (seeded %v)", resourceType, got[resourceType], n, seeded.FHIR[resourceType])
 		}
 	}
-	if doc.Profile["patientId"] != user.PatientID {
-		t.Errorf("profile = %v, want the non-PHI profile with patientId", doc.Profile)
+	wantProfile := map[string]any{
+		"userId": user.UID, "patientId": user.PatientID, "email": user.Email,
+		"preferredLanguage": "es-MX", "timeZone": "America/Chicago", "temperatureUnit": "C",
+		"notifications": map[string]any{"push": false, "email": true, "appointmentReminders": true, "newResources": true},
+	}
+	for key, want := range wantProfile {
+		if diff := cmp.Diff(want, doc.Profile[key]); diff != "" {
+			t.Errorf("profile %s (-want +got):\n%s", key, diff)
+		}
+	}
+	if members := careTeamMembers(doc); len(members) != 1 || !strings.HasPrefix(members[0]["display"].(string), "Dr. Seed") {
+		t.Errorf("care team members = %v, want the seeded provider by name", members)
 	}
 	if doc.Enrollment == nil {
 		t.Error("enrollment missing from the export")
@@ -99,6 +113,38 @@ func TestExportContainsWholeRecord(t *testing.T) {
 	if !strings.Contains(w.Header().Get("Content-Disposition"), "attachment") {
 		t.Errorf("Content-Disposition = %q, want an attachment", w.Header().Get("Content-Disposition"))
 	}
+}
+
+// setPreferences stores preferences other than the defaults on the user's
+// profile, as the profile function does.
+func (h *harness) setPreferences(uid string) {
+	h.t.Helper()
+	ctx := context.Background()
+	profile, err := h.server.Accounts.Load(ctx, uid)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	profile.PreferredLanguage, profile.TimeZone, profile.TemperatureUnit = "es-MX", "America/Chicago", "C"
+	profile.Notifications = &account.NotificationPreferences{Email: true, AppointmentReminders: true, NewResources: true}
+	if _, err := h.server.Firestore.Collection(account.ProfilesCollection).Doc(uid).Set(ctx, profile); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// careTeamMembers returns the member references of the export's CareTeam.
+func careTeamMembers(doc document) []map[string]any {
+	var out []map[string]any
+	for _, e := range doc.Bundle.Entry {
+		if e.Resource["resourceType"] != "CareTeam" {
+			continue
+		}
+		participants, _ := e.Resource["participant"].([]any)
+		for _, p := range participants {
+			member, _ := p.(map[string]any)["member"].(map[string]any)
+			out = append(out, member)
+		}
+	}
+	return out
 }
 
 func TestExportPagesThroughObservations(t *testing.T) {

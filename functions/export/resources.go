@@ -5,24 +5,29 @@ import (
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/api/iterator"
+
+	"github.com/ihep/backend/shared/directory"
 )
 
 // ProviderIdentifierSystem identifies a provider of the directory by its id.
 const ProviderIdentifierSystem = "https://ihep.app/fhir/sid/provider-id"
 
-// careTeam builds a FHIR CareTeam from the care-team links in Firestore.
-func careTeam(patientID string, members []*firestore.DocumentSnapshot) map[string]any {
+// careTeam builds a FHIR CareTeam from the care-team links, the primary
+// provider first. A provider still in the directory is named by display;
+// providers maps provider ids to their directory entries.
+func careTeam(patientID string, members []directory.Member, providers map[string]*directory.Provider) map[string]any {
 	participants := make([]map[string]any, 0, len(members))
-	for _, snap := range members {
-		data := snap.Data()
-		participant := map[string]any{
-			"member": map[string]any{"identifier": map[string]string{"system": ProviderIdentifierSystem, "value": snap.Ref.ID}},
+	for _, m := range members {
+		member := map[string]any{"identifier": map[string]string{"system": ProviderIdentifierSystem, "value": m.ProviderID}}
+		if p, ok := providers[m.ProviderID]; ok {
+			member["display"] = p.Name
 		}
-		if primary, _ := data["primary"].(bool); primary {
+		participant := map[string]any{"member": member}
+		if m.Primary {
 			participant["role"] = []map[string]string{{"text": "primary"}}
 		}
-		if linkedAt, ok := data["linkedAt"].(time.Time); ok {
-			participant["period"] = map[string]string{"start": linkedAt.UTC().Format(time.RFC3339)}
+		if !m.LinkedAt.IsZero() {
+			participant["period"] = map[string]string{"start": m.LinkedAt.UTC().Format(time.RFC3339)}
 		}
 		participants = append(participants, participant)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/patientdata"
 	"github.com/ihep/backend/shared/service"
 )
@@ -14,8 +15,9 @@ import (
 // Server serves the export function.
 type Server struct {
 	*service.Deps
-	handler http.Handler
-	now     func() time.Time
+	handler   http.Handler
+	directory *directory.Store
+	now       func() time.Time
 	// pageSize is the number of resources fetched per FHIR search page.
 	pageSize int
 }
@@ -27,7 +29,7 @@ func NewServer(ctx context.Context, cfg config.Base, logger *slog.Logger) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: deps, now: time.Now, pageSize: patientdata.MaxPageSize}
+	s := &Server{Deps: deps, directory: directory.NewStore(deps.Firestore), now: time.Now, pageSize: patientdata.MaxPageSize}
 	s.handler = deps.Handlers(map[string]service.Endpoint{
 		FunctionName: {Methods: []string{http.MethodGet}, Serve: s.export},
 	})[FunctionName]

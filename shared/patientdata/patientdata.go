@@ -58,15 +58,13 @@ func EachPage(ctx context.Context, client *fhir.Client, patientID string, search
 	return nil
 }
 
-// Firestore locations of a user's non-PHI data, by the shared data
-// contracts: careTeams/{uid}/members/{providerId},
-// devices/{uid}/tokens/{sha256 of the token} and
-// inboxes/{uid}/entries/{notificationId}.
+// Firestore locations of a user's notification data, by the shared data
+// contracts: devices/{uid}/tokens/{sha256 of the token} and
+// inboxes/{uid}/entries/{notificationId}. The care team's location is in
+// shared/directory.
 const (
-	CareTeamsCollection = "careTeams"
-	CareTeamMembers     = "members"
-	DevicesCollection   = "devices"
-	DeviceTokens        = "tokens"
-	InboxesCollection   = "inboxes"
-	InboxEntries        = "entries"
+	DevicesCollection = "devices"
+	DeviceTokens      = "tokens"
+	InboxesCollection = "inboxes"
+	InboxEntries      = "entries"
 )

@@ -9,9 +9,13 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"google.golang.org/genproto/googleapis/type/latlng"
+
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/fhir"
 	"github.com/ihep/backend/shared/platform"
+	"github.com/ihep/backend/shared/survey"
 )
 
 // Record is the data SeedRecord stored for a user: FHIR ids by resource
@@ -25,10 +29,12 @@ type Record struct {
 func (r Record) Count(resourceType string) int { return len(r.FHIR[resourceType]) }
 
 // SeedRecord stores one of everything a patient can have, in the shapes of
-// the shared data contracts: vitals, a survey Condition, an Appointment
-// with notes, a research Consent, care-team links, a device token, an inbox
-// entry and an enrollment. Every free-text field carries marker, so that a
-// test can look for it where it must not appear.
+// the shared data contracts: vitals, a survey answer (Condition), an
+// Appointment with notes, a research Consent, a care-team link, a device
+// token, an inbox entry and an enrollment. The survey answer and the care
+// team go through shared/survey and shared/directory, so they have exactly
+// the shapes those features store. Every free-text field carries marker, so
+// that a test can look for it where it must not appear.
 func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record {
 	t.Helper()
 	ctx := context.Background()
@@ -51,13 +57,6 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 			"valueQuantity":     map[string]any{"value": 61.73914, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"},
 			"device":            map[string]string{"display": "device " + marker},
 			"note":              []map[string]string{{"text": "observation note " + marker}},
-		},
-		{
-			"resourceType": "Condition", "subject": patient,
-			"code":           map[string]any{"coding": []map[string]string{{"system": "https://ihep.app/fhir/CodeSystem/condition", "code": "diabetes"}}, "text": "condition " + marker},
-			"clinicalStatus": map[string]any{"coding": []map[string]string{{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}}},
-			"category":       []map[string]any{{"coding": []map[string]string{{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "problem-list-item"}}}},
-			"note":           []map[string]string{{"text": "condition note " + marker}},
 		},
 		{
 			"resourceType": "Appointment", "status": "booked",
@@ -84,9 +83,10 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 		}
 		rec.FHIR[resourceType] = append(rec.FHIR[resourceType], meta.ID)
 	}
+	rec.FHIR["Condition"] = seedSurveyAnswer(t, client, user.PatientID, marker)
+	providerID := seedCareTeam(t, fs, user.UID)
 
 	docs := map[string]map[string]any{
-		"careTeams/" + user.UID + "/members/provider-a":   {"providerId": "provider-a", "primary": true, "linkedAt": now},
 		"devices/" + user.UID + "/tokens/" + UniqueID(t):  {"platform": "web", "createdAt": now},
 		"inboxes/" + user.UID + "/entries/" + UniqueID(t): {"title": "Reminder", "body": "You have an appointment tomorrow.", "createdAt": now},
 		"enrollments/" + user.UID:                         {"status": "pending", "consentVersion": "2026-01", "consentId": rec.FHIR["Consent"][0], "generation": 1, "signedAt": now, "updatedAt": now},
@@ -97,7 +97,46 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 		}
 		rec.Firestore = append(rec.Firestore, path)
 	}
+	rec.Firestore = append(rec.Firestore, directory.CareTeamsCollection+"/"+user.UID+"/"+directory.MembersCollection+"/"+providerID)
 	return rec
+}
+
+// seedSurveyAnswer stores a diabetes answer of the condition survey, with
+// marker in its display text, and returns the Condition ids.
+func seedSurveyAnswer(t testing.TB, client *fhir.Client, patientID, marker string) []string {
+	t.Helper()
+	ctx := context.Background()
+	names := map[string]string{"diabetes": "condition " + marker}
+	if _, err := survey.Replace(ctx, client, patientID, []string{"diabetes"}, names, time.Now()); err != nil {
+		t.Fatalf("seed survey answer: %v", err)
+	}
+	answers, err := survey.Answers(ctx, client, patientID)
+	if err != nil || len(answers) != 1 {
+		t.Fatalf("read seeded survey answer: %d answers, %v", len(answers), err)
+	}
+	return []string{answers[0].ConditionID}
+}
+
+// seedCareTeam stores a provider in the directory, links it to the user as
+// the primary provider and returns its id. The provider is removed when the
+// test ends; the link stays for the test to find or delete.
+func seedCareTeam(t testing.TB, fs *firestore.Client, uid string) string {
+	t.Helper()
+	ctx := context.Background()
+	store := directory.NewStore(fs)
+	id := UniqueID(t)
+	provider := &directory.Provider{
+		Name: "Dr. Seed " + id, Specialty: "Primary Care", AppointmentTypes: []string{directory.AppointmentTelehealth},
+		Languages: []string{"en"}, Location: &latlng.LatLng{Latitude: 41.88, Longitude: -87.63}, Active: true,
+	}
+	if err := store.Put(ctx, id, provider); err != nil {
+		t.Fatalf("seed provider: %v", err)
+	}
+	t.Cleanup(func() { _, _ = fs.Collection(directory.ProvidersCollection).Doc(id).Delete(context.Background()) })
+	if _, _, err := store.Link(ctx, uid, id, true); err != nil {
+		t.Fatalf("seed care team: %v", err)
+	}
+	return id
 }
 
 // DocumentExists reports whether the Firestore document at path exists.
