@@ -11,6 +11,7 @@ import (
 
 	"github.com/ihep/backend/shared/audit"
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/manifest"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/testenv"
 )
@@ -20,8 +21,23 @@ type auditKey struct {
 	Function, Action, Outcome, ResourceType string
 }
 
-// TestEveryPHIFunctionAudits calls each function that reads or writes PHI
-// through the runner and checks that the call added exactly the expected
+// walkStep is one call of the audit walk: the manifest function it calls
+// and the audit entries it must add.
+type walkStep struct {
+	function string
+	name     string
+	call     func()
+	expect   []auditKey
+}
+
+// notWalked lists the HTTPS functions of the manifest that the audit walk
+// deliberately leaves out, each with the reason. Every other HTTPS
+// function must have a step.
+var notWalked = map[string]string{}
+
+// TestEveryPHIFunctionAudits calls every HTTPS function of the manifest as
+// one user, through the runner (sign-up runs in-process, see
+// client.signup), and checks that each call added exactly the expected
 // audit entries, each with its request id, client address, user agent and
 // time. Functions that touch no PHI must add none.
 func TestEveryPHIFunctionAudits(t *testing.T) {
@@ -32,52 +48,29 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	email, password := testenv.UniqueEmail(t), "audit-password-"+testenv.UniqueID(t)
-	c.signup(email, password, "Audit Patient", &testenv.LogBuffer{})
 	admin, err := platform.NewAuth(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	user, err := admin.GetUserByEmail(ctx, email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	newEntries(t, fs, user.UID, seen)
+	email, password := testenv.UniqueEmail(t), "audit-password-"+testenv.UniqueID(t)
+	providerID := testenv.SeedProvider(t, fs, nil)
+	var uid string
+	steps := auditWalk(c, email, password, providerID, func() {
+		c.signup(email, password, "Audit Patient", &testenv.LogBuffer{})
+		user, err := admin.GetUserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid = user.UID
+	}, func() { waitForSmoothingEntry(t, fs, uid) })
+	checkWalkCoversManifest(t, steps)
 
-	success := func(function, action, resourceType string) []auditKey {
-		return []auditKey{{function, action, audit.OutcomeSuccess, resourceType}}
-	}
-	reading := map[string]any{"readings": []map[string]any{{"type": "heart_rate", "value": 70, "effectiveAt": "2026-01-02T03:04:05Z", "source": "audit-test"}}}
-	steps := []struct {
-		name   string
-		call   func()
-		expect []auditKey
-	}{
-		{"auth-login", func() { c.login(email, password) }, success("auth-login", "login", "")},
-		{"vitals create", func() { c.must(http.StatusCreated, http.MethodPost, "vitals", reading) }, success("vitals", "vitals.create", "Observation")},
-		{"smoothing", func() { waitForSmoothingEntry(t, fs, user.UID) }, nil},
-		{"vitals read", func() { c.must(http.StatusOK, http.MethodGet, "vitals", nil) }, success("vitals", "vitals.read", "Observation")},
-		{"wellness", func() { c.must(http.StatusOK, http.MethodGet, "wellness", nil) }, success("wellness", "wellness.read", "Patient")},
-		{"twin", func() { c.must(http.StatusOK, http.MethodGet, "twin", nil) }, success("twin", "twin.read", "Patient")},
-		{"twin-enrollment show", func() { c.must(http.StatusOK, http.MethodGet, "twin-enrollment", nil) }, nil},
-		{"twin-enrollment sign", func() {
-			c.must(http.StatusCreated, http.MethodPost, "twin-enrollment", map[string]any{"consentVersion": "2026-01", "agree": true})
-		}, success("twin-enrollment", "enrollment.sign", "Consent")},
-		{"twin-enrollment withdraw", func() { c.must(http.StatusOK, http.MethodDelete, "twin-enrollment", nil) }, success("twin-enrollment", "enrollment.withdraw", "Consent")},
-		{"chat", func() {
-			c.must(http.StatusOK, http.MethodPost, "chat", map[string]any{"messages": []map[string]string{{"role": "user", "content": "How are my vitals?"}}})
-		}, success("chat", "chat.read", "Patient")},
-		{"audit", func() { c.must(http.StatusOK, http.MethodGet, "audit", nil) }, nil},
-		{"export", func() { c.must(http.StatusOK, http.MethodGet, "export", nil) }, success("export", "export.read", "Patient")},
-		{"account-delete", func() { c.must(http.StatusOK, http.MethodDelete, "account-delete", nil) }, success("account-delete", "account.delete", "Patient")},
-	}
+	seen := map[string]bool{}
 	smoothed := 0
 	for _, step := range steps {
 		step.call()
-		entries := newEntries(t, fs, user.UID, seen)
 		var got []auditKey
-		for _, e := range entries {
+		for _, e := range newEntries(t, fs, uid, seen) {
 			if e.Function == "smooth-vitals" {
 				// Asynchronous: it runs whenever the Pub/Sub event arrives.
 				smoothed++
@@ -87,7 +80,7 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 				continue
 			}
 			got = append(got, auditKey{e.Function, e.Action, e.Outcome, e.ResourceType})
-			if e.RequestID == "" || e.ClientIP == "" || e.UserAgent != c.userAgent || e.At.IsZero() || e.Actor != user.UID {
+			if e.RequestID == "" || e.ClientIP == "" || e.UserAgent != c.userAgent || e.At.IsZero() || e.Actor != uid {
 				t.Errorf("%s: entry %+v lacks the request id, client address, user agent, time or actor", step.name, e)
 			}
 		}
@@ -97,6 +90,93 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 	}
 	if smoothed == 0 {
 		t.Error("smooth-vitals wrote smoothed Observations without an audit entry")
+	}
+}
+
+// auditWalk returns the steps of the walk in order. signup creates the
+// account and waitForSmoothing waits for the smoother's entry.
+func auditWalk(c *client, email, password, providerID string, signup, waitForSmoothing func()) []walkStep {
+	success := func(function, action, resourceType string) []auditKey {
+		return []auditKey{{function, action, audit.OutcomeSuccess, resourceType}}
+	}
+	get := func(function string) func() { return func() { c.must(http.StatusOK, http.MethodGet, function, nil) } }
+	reading := map[string]any{"readings": []map[string]any{{"type": "heart_rate", "value": 70, "effectiveAt": "2026-01-02T03:04:05Z", "source": "audit-test"}}}
+	chat := map[string]any{"messages": []map[string]string{{"role": "user", "content": "How are my vitals? Show me resources."}}}
+	return []walkStep{
+		{"auth-signup", "auth-signup", signup, success("auth-signup", "signup", "")},
+		{"auth-login", "auth-login", func() { c.login(email, password) }, success("auth-login", "login", "")},
+		{"auth-validate", "auth-validate", get("auth-validate"), nil},
+		{"auth-refresh", "auth-refresh", func() {
+			c.must(http.StatusOK, http.MethodPost, "auth-refresh", map[string]string{"refreshToken": c.refreshToken})
+		}, success("auth-refresh", "refresh", "")},
+		{"profile", "profile read", get("profile"), success("profile", "profile.read", "Patient")},
+		{"profile", "profile update", func() {
+			c.must(http.StatusOK, http.MethodPatch, "profile", map[string]any{"fullName": "Audit Patient Renamed", "timeZone": "America/Chicago"})
+		}, success("profile", "profile.update", "Patient")},
+		{"vitals", "vitals create", func() { c.must(http.StatusCreated, http.MethodPost, "vitals", reading) }, success("vitals", "vitals.create", "Observation")},
+		{"smooth-vitals", "smoothing", waitForSmoothing, nil},
+		{"vitals", "vitals read", get("vitals"), success("vitals", "vitals.read", "Observation")},
+		{"wellness", "wellness", get("wellness"), success("wellness", "wellness.read", "Patient")},
+		{"twin", "twin", get("twin"), success("twin", "twin.read", "Patient")},
+		{"twin-enrollment", "twin-enrollment show", get("twin-enrollment"), nil},
+		{"twin-enrollment", "twin-enrollment sign", func() {
+			c.must(http.StatusCreated, http.MethodPost, "twin-enrollment", map[string]any{"consentVersion": "2026-01", "agree": true})
+		}, success("twin-enrollment", "enrollment.sign", "Consent")},
+		{"twin-enrollment", "twin-enrollment withdraw", func() { c.must(http.StatusOK, http.MethodDelete, "twin-enrollment", nil) }, success("twin-enrollment", "enrollment.withdraw", "Consent")},
+		{"conditions", "conditions", get("conditions"), nil},
+		{"survey", "survey answer", func() {
+			c.must(http.StatusOK, http.MethodPost, "survey", map[string]any{"conditions": []string{"diabetes"}})
+		}, success("survey", "survey.answer", "Patient")},
+		{"survey", "survey read", get("survey"), success("survey", "survey.read", "Patient")},
+		{"resources", "resources of the survey", get("resources"), success("resources", "survey.read", "Patient")},
+		{"resources", "resources of a condition", get("resources?condition=diabetes"), nil},
+		{"providers", "providers search", get("providers?q=dr"), nil},
+		{"care-team", "care-team link", func() {
+			c.must(http.StatusCreated, http.MethodPost, "care-team", map[string]any{"providerId": providerID, "primary": true})
+		}, nil},
+		{"care-team", "care-team list", get("care-team"), nil},
+		{"chat", "chat", func() { c.must(http.StatusOK, http.MethodPost, "chat", chat) }, success("chat", "chat.read", "Patient")},
+		{"care-team", "care-team unlink", func() { c.must(http.StatusNoContent, http.MethodDelete, "care-team?providerId="+providerID, nil) }, nil},
+		{"audit", "audit", get("audit"), nil},
+		{"export", "export", get("export"), success("export", "export.read", "Patient")},
+		{"auth-logout", "auth-logout", func() { c.must(http.StatusOK, http.MethodPost, "auth-logout", nil) }, success("auth-logout", "logout", "")},
+		{"auth-login", "auth-login again", func() { c.login(email, password) }, success("auth-login", "login", "")},
+		{"account-delete", "account-delete", func() { c.must(http.StatusOK, http.MethodDelete, "account-delete", nil) }, success("account-delete", "account.delete", "Patient")},
+	}
+}
+
+// checkWalkCoversManifest fails unless every HTTPS function of the manifest
+// is walked or listed in notWalked, and every name of either is in the
+// manifest.
+func checkWalkCoversManifest(t *testing.T, steps []walkStep) {
+	t.Helper()
+	m, err := manifest.Load("../../functions/manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	walked := map[string]bool{}
+	for _, step := range steps {
+		if _, ok := m.Function(step.function); !ok {
+			t.Errorf("step %q names %q, which is not in the manifest", step.name, step.function)
+		}
+		walked[step.function] = true
+	}
+	for name := range notWalked {
+		if _, ok := m.Function(name); !ok {
+			t.Errorf("notWalked names %q, which is not in the manifest", name)
+		}
+	}
+	for _, f := range m.Functions {
+		if f.Trigger.Kind() != manifest.KindHTTPS {
+			continue
+		}
+		_, skipped := notWalked[f.Name]
+		switch {
+		case walked[f.Name] && skipped:
+			t.Errorf("%s is walked and also listed in notWalked", f.Name)
+		case !walked[f.Name] && !skipped:
+			t.Errorf("HTTPS function %s is neither walked nor listed in notWalked with a reason", f.Name)
+		}
 	}
 }
 

@@ -22,10 +22,11 @@ import (
 // client calls the runner as one user, with a user agent of its own so
 // that audit entries can be matched to it.
 type client struct {
-	t         *testing.T
-	base      string
-	token     string
-	userAgent string
+	t            *testing.T
+	base         string
+	token        string
+	refreshToken string
+	userAgent    string
 }
 
 type reply struct {
@@ -117,7 +118,7 @@ func (c *client) signup(email, password, fullName string, logs io.Writer) {
 	}
 }
 
-// login signs in through the runner and keeps the token.
+// login signs in through the runner and keeps the ID and refresh tokens.
 func (c *client) login(email, password string) {
 	c.t.Helper()
 	body := c.must(http.StatusOK, http.MethodPost, "auth-login", map[string]string{"email": email, "password": password}).json(c.t)
@@ -126,6 +127,7 @@ func (c *client) login(email, password string) {
 		c.t.Fatalf("auth-login returned no token: %v", body)
 	}
 	c.token = token
+	c.refreshToken, _ = body["refreshToken"].(string)
 }
 
 // waitForSmoothing polls the vitals list until every reading has its

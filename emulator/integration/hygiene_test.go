@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"cloud.google.com/go/firestore"
 	"google.golang.org/api/iterator"
 
+	"github.com/ihep/backend/shared/catalog"
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/testenv"
@@ -21,36 +23,69 @@ import (
 // markers are recognisable values put into every PHI field a client can
 // fill. None may reach a log line or a Firestore document.
 type markers struct {
-	id          string
-	name        string
-	emailLocal  string
-	source      string
-	chat        string
-	seeded      string
-	heartRate   float64
-	temperature float64
-	systolic    float64
+	id         string
+	name       string
+	emailLocal string
+	source     string
+	chat       string
+	seeded     string
+	// conditionSlug and conditionName name a catalog condition made for
+	// the test, so that the survey answers carry a marker too.
+	conditionSlug string
+	conditionName string
+	heartRate     float64
+	temperature   float64
+	systolic      float64
 }
 
 func newMarkers(t *testing.T) markers {
 	id := testenv.UniqueID(t)
 	return markers{
 		id: id, name: "Name" + id, emailLocal: "mail" + id, source: "source" + id,
-		chat: "chat" + id, seeded: "seed" + id,
+		chat: "chat" + id, seeded: "seed" + id, conditionSlug: "cond-" + id, conditionName: "Condition" + id,
 		heartRate: 61.73914, temperature: 37.28461, systolic: 117.4829,
 	}
 }
 
 func (m markers) all() []string {
-	return []string{m.name, m.emailLocal, m.source, m.chat, m.seeded,
+	return []string{m.name, m.emailLocal, m.source, m.chat, m.seeded, m.conditionSlug, m.conditionName,
 		formatValue(m.heartRate), formatValue(m.temperature), formatValue(m.systolic)}
+}
+
+// allowedIn returns the markers that may not appear in the Firestore
+// document at ref: all of them, except that the catalog entry of the test's
+// condition holds its own slug and name.
+func (m markers) allowedIn(ref *firestore.DocumentRef) []string {
+	if ref.Parent.ID == catalog.ConditionsCollection && ref.ID == m.conditionSlug {
+		return slices.DeleteFunc(m.all(), func(s string) bool { return s == m.conditionSlug || s == m.conditionName })
+	}
+	return m.all()
+}
+
+// addCondition adds the test's condition to the runner's catalog through
+// the catalog store, and removes it when the test ends.
+func addCondition(t *testing.T, m markers) {
+	t.Helper()
+	ctx := context.Background()
+	fs, err := platform.NewFirestore(ctx, config.FromEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &catalog.Condition{Slug: m.conditionSlug, Name: m.conditionName, Order: 9000, Active: true}
+	if err := catalog.NewStore(fs).CreateCondition(ctx, c); err != nil {
+		t.Fatalf("add condition: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = fs.Collection(catalog.ConditionsCollection).Doc(m.conditionSlug).Delete(context.Background())
+	})
 }
 
 func formatValue(v float64) string { return fmt.Sprintf("%g", v) }
 
 // TestNoPHIInLogsOrFirestore runs the integration flows of every function
-// with markers in the patient's name, e-mail, readings, device, chat
-// message, conditions and appointment notes, and then searches the
+// with markers in the patient's name (at sign-up and in a profile change),
+// e-mail, readings, device, chat message, survey conditions and appointment
+// notes, and then searches the
 // captured logs of the in-process sign-up, the stack's log files and every
 // Firestore document for the markers.
 func TestNoPHIInLogsOrFirestore(t *testing.T) {
@@ -58,6 +93,7 @@ func TestNoPHIInLogsOrFirestore(t *testing.T) {
 	m := newMarkers(t)
 	offsets := logOffsets(t)
 	inProcess := &testenv.LogBuffer{}
+	addCondition(t, m)
 
 	email, password := m.emailLocal+"@example.com", "hygiene-password-"+m.id
 	c.signup(email, password, "Patient "+m.name, inProcess)
@@ -91,44 +127,47 @@ func (c *client) runFlows(m markers) {
 	c.must(http.StatusCreated, http.MethodPost, "twin-enrollment", map[string]any{"consentVersion": version, "agree": true})
 	c.must(http.StatusOK, http.MethodDelete, "twin-enrollment", nil)
 
-	c.seedRecord(m)
-	c.must(http.StatusOK, http.MethodPost, "chat", map[string]any{"messages": []map[string]string{{"role": "user", "content": "How are my vitals and my next appointment? " + m.chat}}})
+	// The seeded record replaces the survey answers, so it goes first.
+	providerID := c.seedRecord(m)
+	c.must(http.StatusOK, http.MethodGet, "profile", nil)
+	c.must(http.StatusOK, http.MethodPatch, "profile", map[string]any{"fullName": "Renamed " + m.name, "timeZone": "America/Chicago"})
+	c.must(http.StatusOK, http.MethodGet, "conditions", nil)
+	c.must(http.StatusOK, http.MethodPost, "survey", map[string]any{"conditions": []string{m.conditionSlug, "diabetes"}})
+	c.must(http.StatusOK, http.MethodGet, "survey", nil)
+	c.must(http.StatusOK, http.MethodGet, "resources", nil)
+	c.must(http.StatusOK, http.MethodGet, "providers?q=dr", nil)
+	c.must(http.StatusOK, http.MethodGet, "care-team", nil)
+	c.must(http.StatusOK, http.MethodPost, "care-team", map[string]any{"providerId": providerID, "primary": false})
+	c.must(http.StatusOK, http.MethodPost, "chat", map[string]any{"messages": []map[string]string{{"role": "user", "content": "How are my vitals, my next appointment, my care team and my resources? " + m.chat}}})
+	c.must(http.StatusNoContent, http.MethodDelete, "care-team?providerId="+providerID, nil)
 	c.must(http.StatusOK, http.MethodGet, "audit", nil)
 	export := c.must(http.StatusOK, http.MethodGet, "export", nil)
-	if !strings.Contains(string(export.body), m.seeded) || !strings.Contains(string(export.body), m.name) {
-		c.t.Error("the export lacks the seeded markers, so the flows did not reach them")
+	for _, marker := range []string{m.seeded, m.name, m.conditionSlug, m.conditionName} {
+		if !strings.Contains(string(export.body), marker) {
+			c.t.Errorf("the export lacks the marker %q, so the flows did not reach it", marker)
+		}
 	}
 }
 
-// seedRecord stores conditions, an appointment with notes and the
-// Firestore links in the contract shapes, on the runner's FHIR store.
-func (c *client) seedRecord(m markers) {
+// seedRecord stores an appointment with notes, a care team and the other
+// Firestore links in the contract shapes, on the runner's FHIR store, and
+// returns the id of the provider on the care team.
+func (c *client) seedRecord(m markers) string {
 	c.t.Helper()
-	cfg := config.FromEnv()
-	var body struct {
-		PatientID string `json:"patientId"`
-	}
-	export := c.must(http.StatusOK, http.MethodGet, "export", nil)
 	var doc struct {
 		Profile struct {
+			UserID    string `json:"userId"`
 			PatientID string `json:"patientId"`
 		} `json:"profile"`
 	}
-	if err := json.Unmarshal(export.body, &doc); err != nil {
+	if err := json.Unmarshal(c.must(http.StatusOK, http.MethodGet, "export", nil).body, &doc); err != nil {
 		c.t.Fatalf("decode export: %v", err)
 	}
-	body.PatientID = doc.Profile.PatientID
-	var uid string
-	fs, err := platform.NewFirestore(context.Background(), cfg)
-	if err != nil {
-		c.t.Fatal(err)
+	if doc.Profile.UserID == "" || doc.Profile.PatientID == "" {
+		c.t.Fatalf("the export's profile lacks the user or Patient id: %+v", doc.Profile)
 	}
-	snaps, err := fs.Collection("profiles").Where("patientId", "==", body.PatientID).Documents(context.Background()).GetAll()
-	if err != nil || len(snaps) != 1 {
-		c.t.Fatalf("find profile of patient: %v (%d found)", err, len(snaps))
-	}
-	uid = snaps[0].Ref.ID
-	testenv.SeedRecord(c.t, cfg, testenv.User{UID: uid, PatientID: body.PatientID}, m.seeded)
+	rec := testenv.SeedRecord(c.t, config.FromEnv(), testenv.User{UID: doc.Profile.UserID, PatientID: doc.Profile.PatientID}, m.seeded)
+	return rec.ProviderID
 }
 
 // logOffsets returns the size of each stack log file, so that the scan
@@ -212,7 +251,7 @@ func scanCollection(t *testing.T, ctx context.Context, col *firestore.Collection
 		snap, err := ref.Get(ctx)
 		if err == nil && snap.Exists() {
 			data, _ := json.Marshal(snap.Data())
-			for _, marker := range m.all() {
+			for _, marker := range m.allowedIn(ref) {
 				if strings.Contains(string(data), marker) || strings.Contains(ref.Path, marker) {
 					t.Errorf("firestore document %s contains the marker %q", ref.Path, marker)
 				}

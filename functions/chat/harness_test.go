@@ -115,24 +115,15 @@ func (h *harness) seedProvider(name, specialty string) string {
 	return seedProvider(h.t, h.server, name, specialty)
 }
 
-// seedProvider stores an active directory entry through the directory
-// store, so that it has the shape the directory feature writes, and
-// removes it when the test ends.
+// seedProvider stores an active directory entry with contact details.
 func seedProvider(tb testing.TB, server *Server, name, specialty string) string {
 	tb.Helper()
-	id := testenv.UniqueID(tb)
 	p := &directory.Provider{
 		Name: name, Specialty: specialty, AppointmentTypes: []string{directory.AppointmentTelehealth, directory.AppointmentInPerson},
-		Languages: []string{"en", "es"}, Address: "100 Main St, Springfield", Phone: "+1 555 0100", Email: id + "@clinic.example",
+		Languages: []string{"en", "es"}, Address: "100 Main St, Springfield", Phone: "+1 555 0100", Email: "office@clinic.example",
 		Location: &latlng.LatLng{Latitude: 39.8, Longitude: -89.6}, Active: true,
 	}
-	if err := server.directory.Put(context.Background(), id, p); err != nil {
-		tb.Fatalf("seed provider: %v", err)
-	}
-	tb.Cleanup(func() {
-		_, _ = server.Firestore.Collection(directory.ProvidersCollection).Doc(id).Delete(context.Background())
-	})
-	return id
+	return testenv.SeedProvider(tb, server.Firestore, p)
 }
 
 // retireProvider marks a provider inactive, as the directory does when a

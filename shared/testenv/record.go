@@ -19,10 +19,12 @@ import (
 )
 
 // Record is the data SeedRecord stored for a user: FHIR ids by resource
-// type and the Firestore documents by path.
+// type, the Firestore documents by path and the provider on the care team.
 type Record struct {
 	FHIR      map[string][]string
 	Firestore []string
+	// ProviderID is the directory entry that the care team links to.
+	ProviderID string
 }
 
 // Count returns the number of FHIR resources of the type in the record.
@@ -84,7 +86,7 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 		rec.FHIR[resourceType] = append(rec.FHIR[resourceType], meta.ID)
 	}
 	rec.FHIR["Condition"] = seedSurveyAnswer(t, client, user.PatientID, marker)
-	providerID := seedCareTeam(t, fs, user.UID)
+	rec.ProviderID = seedCareTeam(t, fs, user.UID)
 
 	docs := map[string]map[string]any{
 		"devices/" + user.UID + "/tokens/" + UniqueID(t):  {"platform": "web", "createdAt": now},
@@ -97,7 +99,7 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 		}
 		rec.Firestore = append(rec.Firestore, path)
 	}
-	rec.Firestore = append(rec.Firestore, directory.CareTeamsCollection+"/"+user.UID+"/"+directory.MembersCollection+"/"+providerID)
+	rec.Firestore = append(rec.Firestore, directory.CareTeamsCollection+"/"+user.UID+"/"+directory.MembersCollection+"/"+rec.ProviderID)
 	return rec
 }
 
@@ -122,20 +124,30 @@ func seedSurveyAnswer(t testing.TB, client *fhir.Client, patientID, marker strin
 // test ends; the link stays for the test to find or delete.
 func seedCareTeam(t testing.TB, fs *firestore.Client, uid string) string {
 	t.Helper()
-	ctx := context.Background()
-	store := directory.NewStore(fs)
-	id := UniqueID(t)
-	provider := &directory.Provider{
-		Name: "Dr. Seed " + id, Specialty: "Primary Care", AppointmentTypes: []string{directory.AppointmentTelehealth},
-		Languages: []string{"en"}, Location: &latlng.LatLng{Latitude: 41.88, Longitude: -87.63}, Active: true,
+	id := SeedProvider(t, fs, nil)
+	if _, _, err := directory.NewStore(fs).Link(context.Background(), uid, id, true); err != nil {
+		t.Fatalf("seed care team: %v", err)
 	}
-	if err := store.Put(ctx, id, provider); err != nil {
+	return id
+}
+
+// SeedProvider stores p in the provider directory under a new id through
+// the directory store, so that it has the shape the directory feature
+// writes, and removes it when the test ends. A nil p stores an active
+// provider named "Dr. Seed <id>". It returns the id.
+func SeedProvider(t testing.TB, fs *firestore.Client, p *directory.Provider) string {
+	t.Helper()
+	id := UniqueID(t)
+	if p == nil {
+		p = &directory.Provider{
+			Name: "Dr. Seed " + id, Specialty: "Primary Care", AppointmentTypes: []string{directory.AppointmentTelehealth},
+			Languages: []string{"en"}, Location: &latlng.LatLng{Latitude: 41.88, Longitude: -87.63}, Active: true,
+		}
+	}
+	if err := directory.NewStore(fs).Put(context.Background(), id, p); err != nil {
 		t.Fatalf("seed provider: %v", err)
 	}
 	t.Cleanup(func() { _, _ = fs.Collection(directory.ProvidersCollection).Doc(id).Delete(context.Background()) })
-	if _, _, err := store.Link(ctx, uid, id, true); err != nil {
-		t.Fatalf("seed care team: %v", err)
-	}
 	return id
 }
 
