@@ -36,10 +36,10 @@ type walkStep struct {
 var notWalked = map[string]string{}
 
 // TestEveryPHIFunctionAudits calls every HTTPS function of the manifest as
-// one user, through the runner (sign-up runs in-process, see
-// client.signup), and checks that each call added exactly the expected
-// audit entries, each with its request id, client address, user agent and
-// time. Functions that touch no PHI must add none.
+// one user through the runner; sign-up runs in-process (see client.signup).
+// It checks that each call added exactly the expected audit entries, each
+// with its request id, client address, user agent and time. Functions that
+// touch no PHI must add none.
 func TestEveryPHIFunctionAudits(t *testing.T) {
 	c := newClient(t)
 	ctx := context.Background()
