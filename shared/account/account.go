@@ -35,6 +35,9 @@ type Profile struct {
 	// TemperatureUnit is the preferred display unit, "F" or "C"; empty
 	// means the default, "F".
 	TemperatureUnit string `firestore:"temperatureUnit,omitempty"`
+	// TimeZone is the IANA name of the zone in which times are shown to
+	// the user, such as "America/New_York"; empty means UTC.
+	TimeZone string `firestore:"timeZone,omitempty"`
 }
 
 // Store reads and creates accounts.
