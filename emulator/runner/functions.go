@@ -4,6 +4,7 @@ package main
 // in init. Every package named in functions/manifest.yaml must be imported
 // here; TestRunnerImportsManifestPackages fails otherwise.
 import (
+	_ "github.com/ihep/backend/functions/appointments"
 	_ "github.com/ihep/backend/functions/auth"
 	_ "github.com/ihep/backend/functions/smoothvitals"
 	_ "github.com/ihep/backend/functions/twin"
