@@ -6,6 +6,7 @@ package main
 import (
 	_ "github.com/ihep/backend/functions/appointments"
 	_ "github.com/ihep/backend/functions/auth"
+	_ "github.com/ihep/backend/functions/notifications"
 	_ "github.com/ihep/backend/functions/smoothvitals"
 	_ "github.com/ihep/backend/functions/twin"
 	_ "github.com/ihep/backend/functions/vitals"
