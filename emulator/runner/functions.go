@@ -7,6 +7,7 @@ import (
 	_ "github.com/ihep/backend/functions/appointments"
 	_ "github.com/ihep/backend/functions/auth"
 	_ "github.com/ihep/backend/functions/notifications"
+	_ "github.com/ihep/backend/functions/reminders"
 	_ "github.com/ihep/backend/functions/smoothvitals"
 	_ "github.com/ihep/backend/functions/twin"
 	_ "github.com/ihep/backend/functions/vitals"
