@@ -41,8 +41,9 @@ const (
 	// another run may send it: longer than one publish takes, short
 	// enough that a crashed run delays a reminder by minutes only.
 	claimTimeout = 2 * time.Minute
-	// pageSize is the number of appointments fetched per search page.
-	pageSize = 500
+	// pageSize is the number of appointments fetched per search page, the
+	// Healthcare API's maximum _count.
+	pageSize = 1000
 	// publishConcurrency bounds the reminders of one page sent at once.
 	publishConcurrency = 32
 )
