@@ -98,7 +98,7 @@ func TestUnregisteredTokenIsRemoved(t *testing.T) {
 	if n := h.deviceCount(user.UID); n != 2 {
 		t.Errorf("%d devices left, want 2 (only the unregistered token removed)", n)
 	}
-	if _, err := devicesOf(h.server.Firestore, user.UID).Doc(tokenID("gone-"+user.UID)).Get(context.Background()); err == nil {
+	if _, err := devicesOf(h.server.Firestore, user.UID).Doc(tokenID("gone-" + user.UID)).Get(context.Background()); err == nil {
 		t.Error("the unregistered token is still stored")
 	}
 	if n := len(h.fcm.delivered("phone-" + user.UID)); n != 1 {

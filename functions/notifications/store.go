@@ -45,7 +45,7 @@ type entry struct {
 	// PushClaimedAt is when a delivery started sending; another delivery
 	// of the same message waits until pushClaimTimeout has passed.
 	PushClaimedAt time.Time `firestore:"pushClaimedAt,omitempty"`
-	ExpireAt time.Time `firestore:"expireAt"`
+	ExpireAt      time.Time `firestore:"expireAt"`
 }
 
 // device is one registered FCM token.
