@@ -9,12 +9,10 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
 	"github.com/ihep/backend/shared/account"
 	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/fhir"
-	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/testenv"
 )
@@ -45,19 +43,7 @@ func BenchmarkReminderRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ps, err := platform.NewPubSub(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	topic := "projects/" + cfg.ProjectID + "/topics/" + testenv.UniqueID(b)
-	if _, err := ps.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topic}); err != nil {
-		b.Fatal(err)
-	}
-	rec := &recorder{publisher: notification.NewPublisher(ps, topic)}
-	b.Cleanup(func() {
-		rec.publisher.Stop()
-		_ = ps.TopicAdminClient.DeleteTopic(context.Background(), &pubsubpb.DeleteTopicRequest{Topic: topic})
-	})
+	rec := newRecorder(b, cfg)
 	now := time.Now().UTC().Truncate(time.Minute)
 	seedBenchData(b, fhirClient, fs, now)
 	reminder := New(fhirClient, fs, rec, slog.New(slog.NewJSONHandler(io.Discard, nil)))

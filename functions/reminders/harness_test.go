@@ -80,6 +80,15 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := newRecorder(t, cfg)
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	return &harness{t: t, cfg: cfg, fhir: fhirClient, firestore: fs, published: rec, reminder: New(fhirClient, fs, rec, logger)}
+}
+
+// newRecorder returns a recorder on a new topic of the test's own.
+func newRecorder(t testing.TB, cfg config.Base) *recorder {
+	t.Helper()
+	ctx := context.Background()
 	ps, err := platform.NewPubSub(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +103,7 @@ func newHarness(t *testing.T) *harness {
 		_ = ps.TopicAdminClient.DeleteTopic(context.Background(), &pubsubpb.DeleteTopicRequest{Topic: topic})
 		_ = ps.Close()
 	})
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	return &harness{t: t, cfg: cfg, fhir: fhirClient, firestore: fs, published: rec, reminder: New(fhirClient, fs, rec, logger)}
+	return rec
 }
 
 // newUser creates a user whose profile sets zone.
