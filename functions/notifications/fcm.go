@@ -56,9 +56,9 @@ func (e *fcmError) tokenGone() bool {
 	return e.ErrorCode == "UNREGISTERED" || e.ErrorCode == "SENDER_ID_MISMATCH"
 }
 
-// retryable reports whether the same send may succeed later: quota,
-// unavailable and internal errors, which FCM asks callers to retry with
-// backoff.
+// retryable reports whether the same send may succeed later. FCM's error
+// code reference lists quota, unavailable and internal errors as ones to
+// retry with backoff.
 func (e *fcmError) retryable() bool {
 	switch e.ErrorCode {
 	case "QUOTA_EXCEEDED", "UNAVAILABLE", "INTERNAL":

@@ -12,7 +12,7 @@ import (
 
 // fakeFCM is a local server that speaks FCM's HTTP v1 send API: it accepts
 // POST /v1/projects/{project}/messages:send with {"message": {...}} and
-// answers either {"name": ...} or the API's error body with an FcmError
+// returns either {"name": ...} or the API's error body with an FcmError
 // detail. The token decides the outcome:
 //
 //	gone-*         404 NOT_FOUND, errorCode UNREGISTERED

@@ -132,7 +132,7 @@ func encodeInboxCursor(c inboxCursor) string {
 }
 
 // markRead marks the caller's entries read. Ids that name no entry of the
-// caller are skipped, so the answer never confirms another user's ids.
+// caller are skipped, so the response never confirms another user's ids.
 func (s *Server) markRead(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var req markReadRequest

@@ -142,8 +142,8 @@ var errPushInProgress = errors.New("another delivery of this notification is sen
 // Deliver writes m to the inbox once and sends it to each of the user's
 // devices once, however often it is called with the same message id. It
 // returns an error when a send may succeed later, or while a concurrent
-// delivery of the same message sends; a later call resumes with the devices
-// not yet handled.
+// delivery of the same message is sending. A later call resumes with the
+// devices not yet handled.
 func (n *Notifier) Deliver(ctx context.Context, m notification.Message) error {
 	logger := n.logger.With("notification_id", m.ID, logging.KeyUserID, m.UID)
 	ref := inboxOf(n.firestore, m.UID).Doc(m.ID)

@@ -1,6 +1,6 @@
 // Package reminders sends appointment reminders. Cloud Scheduler triggers
-// the appointment-reminders function every few minutes through Pub/Sub;
-// each run finds the booked appointments that start within the next
+// the appointment-reminders function every few minutes through Pub/Sub.
+// Each run finds the booked appointments that start within the next
 // 24 hours and publishes one reminder per appointment and window (24 hours
 // and 1 hour ahead) to the notifications topic.
 package reminders

@@ -168,7 +168,7 @@ func TestFailedPublishIsRetried(t *testing.T) {
 		t.Fatal("run with a failing publisher returned no error")
 	}
 	h.published.setFailing(false)
-	h.run(now.Add(time.Minute)) // the failed run's claim still stands
+	h.run(now.Add(time.Minute)) // the failed run's claim is still valid
 	if n := len(h.sentFor(id)); n != 0 {
 		t.Fatalf("%d reminders while another run's claim stands, want 0", n)
 	}
