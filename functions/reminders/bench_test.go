@@ -25,9 +25,9 @@ const (
 )
 
 // BenchmarkReminderRun measures one reminder run over 10,000 upcoming
-// appointments on the local stack: "send-all" when every appointment has a
-// reminder due (the markers are deleted between runs, outside the timer),
-// and "nothing-due" when every reminder was sent already, the state of most
+// appointments on the local stack. In "send-all" every appointment has a
+// reminder due, because the markers are deleted between runs outside the
+// timer. In "nothing-due" every reminder was sent already, the state of most
 // runs. It reports the FHIR and Firestore calls per appointment.
 //
 //	go test -run '^$' -bench ReminderRun -benchtime 3x ./functions/reminders

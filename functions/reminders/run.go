@@ -37,9 +37,9 @@ const (
 	// hash of appointment id, window and start. They hold no appointment
 	// data, only claim and send times and expireAt for a TTL policy.
 	MarkersCollection = "appointmentReminders"
-	// claimTimeout is how long a run's claim on a reminder stands before
-	// another run may send it: longer than one publish takes, short
-	// enough that a crashed run delays a reminder by minutes only.
+	// claimTimeout is how long a run's claim on a reminder is valid before
+	// another run may send it. It is longer than one publish takes and
+	// short enough that a crashed run delays a reminder by minutes only.
 	claimTimeout = 2 * time.Minute
 	// pageSize is the number of appointments fetched per search page, the
 	// Healthcare API's maximum _count.
