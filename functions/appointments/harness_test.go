@@ -13,8 +13,10 @@ import (
 
 	"google.golang.org/genproto/googleapis/type/latlng"
 
+	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/audit"
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/testenv"
 )
 
@@ -41,21 +43,20 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-// seedProvider writes a directory entry with the contract's fields.
+// seedProvider stores a directory entry through the directory store. A
+// provider needs at least one appointment type, so nil types means
+// telehealth only.
 func (h *harness) seedProvider(active bool, types []string) string {
 	h.t.Helper()
-	id := "prov-" + testenv.UniqueID(h.t)
-	doc := map[string]any{
-		"name": "Test Clinic", "specialty": "Internal medicine", "appointmentTypes": types,
-		"telehealth": true, "languages": []string{"en"}, "address": "1 Main St", "phone": "+1 555 0100",
-		"email": "clinic@example.com", "location": firestoreGeoPoint(), "active": active,
+	if types == nil {
+		types = []string{appointment.TypeTelehealth}
 	}
-	ref := h.server.Firestore.Collection(ProvidersCollection).Doc(id)
-	if _, err := ref.Set(context.Background(), doc); err != nil {
-		h.t.Fatalf("seed provider: %v", err)
+	p := &directory.Provider{
+		Name: "Test Clinic", Specialty: "Internal medicine", AppointmentTypes: types,
+		Languages: []string{"en"}, Address: "1 Main St", Phone: "+1 555 0100", Email: "clinic@example.com",
+		Location: firestoreGeoPoint(), Active: active,
 	}
-	h.t.Cleanup(func() { _, _ = ref.Delete(context.Background()) })
-	return id
+	return testenv.SeedProvider(h.t, h.server.Firestore, p)
 }
 
 type response struct {

@@ -2,24 +2,20 @@ package appointments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	"github.com/ihep/backend/shared/appointment"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/httpapi"
 )
 
 const (
-	// ProvidersCollection is the provider directory in Firestore.
-	ProvidersCollection = "providers"
 	// DefaultDuration is the length of an appointment created without an end.
 	DefaultDuration = 30 * time.Minute
 	// MaxDuration bounds an appointment's length. The overlap check relies
@@ -32,9 +28,6 @@ const (
 	// appointment's length without overlapping.
 	overlapSearchCount = 200
 )
-
-// providerIDPattern keeps provider ids usable as Firestore document ids.
-var providerIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 // parseInstant parses an RFC 3339 date-time with an offset.
 func parseInstant(value, field string) (time.Time, error) {
@@ -61,35 +54,18 @@ func checkPeriod(start, end, now time.Time) error {
 	return nil
 }
 
-// provider is the part of a directory entry the function reads.
-type provider struct {
-	Active           *bool    `firestore:"active"`
-	AppointmentTypes []string `firestore:"appointmentTypes"`
-}
-
 // checkProvider returns 404 provider_not_found unless the directory lists
 // an active provider with this id, and 400 when the provider does not offer
 // the appointment type.
 func (s *Server) checkProvider(ctx context.Context, providerID, appointmentType string) error {
-	notFound := httpapi.NewError(http.StatusNotFound, "provider_not_found", "No provider with this id is in the directory.")
-	if !providerIDPattern.MatchString(providerID) {
-		return notFound
-	}
-	snap, err := s.Firestore.Collection(ProvidersCollection).Doc(providerID).Get(ctx)
-	if status.Code(err) == codes.NotFound {
-		return notFound
+	p, err := s.directory.GetActive(ctx, providerID)
+	if errors.Is(err, directory.ErrNotFound) {
+		return httpapi.NewError(http.StatusNotFound, "provider_not_found", "No provider with this id is in the directory.")
 	}
 	if err != nil {
-		return httpapi.Unavailable(fmt.Errorf("get provider: %w", err))
+		return httpapi.Unavailable(err)
 	}
-	var p provider
-	if err := snap.DataTo(&p); err != nil {
-		return httpapi.Unavailable(fmt.Errorf("decode provider: %w", err))
-	}
-	if p.Active != nil && !*p.Active {
-		return notFound
-	}
-	if len(p.AppointmentTypes) > 0 && !slices.Contains(p.AppointmentTypes, appointmentType) {
+	if !slices.Contains(p.AppointmentTypes, appointmentType) {
 		return badRequest("type_not_offered", "This provider does not offer this appointment type.")
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ihep/backend/shared/audit"
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/httpapi"
 	"github.com/ihep/backend/shared/service"
 )
@@ -18,8 +19,9 @@ const FunctionName = "appointments"
 // Server serves the appointments function.
 type Server struct {
 	*service.Deps
-	handler http.Handler
-	now     func() time.Time
+	handler   http.Handler
+	directory *directory.Store
+	now       func() time.Time
 }
 
 // NewServer validates cfg and builds the clients. A nil logger means the
@@ -29,7 +31,7 @@ func NewServer(ctx context.Context, cfg config.Base, logger *slog.Logger) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: deps, now: time.Now}
+	s := &Server{Deps: deps, directory: directory.NewStore(deps.Firestore), now: time.Now}
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodPatch}
 	s.handler = deps.Handlers(map[string]service.Endpoint{
 		FunctionName: {Methods: methods, Serve: s.serve},

@@ -2,23 +2,16 @@ package chat
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/fhir"
 )
 
-// FHIR systems of the appointment contract.
-const (
-	appointmentTypeSystem = "https://ihep.app/fhir/CodeSystem/appointment-type"
-	providerIDSystem      = "https://ihep.app/fhir/sid/provider-id"
-)
-
-// appointment is one booked visit of the patient.
-type appointment struct {
-	ID    string
+// upcomingAppointment is one booked visit of the patient.
+type upcomingAppointment struct {
 	Start time.Time
 	End   time.Time
 	// Type is telehealth, in-person or group.
@@ -26,36 +19,14 @@ type appointment struct {
 	ProviderID string
 }
 
-// fhirAppointment is the part of a FHIR Appointment that the assistant reads.
-type fhirAppointment struct {
-	ID              string `json:"id"`
-	Status          string `json:"status"`
-	Start           string `json:"start"`
-	End             string `json:"end"`
-	AppointmentType struct {
-		Coding []struct {
-			System string `json:"system"`
-			Code   string `json:"code"`
-		} `json:"coding"`
-	} `json:"appointmentType"`
-	Participant []struct {
-		Actor struct {
-			Reference  string `json:"reference"`
-			Identifier struct {
-				System string `json:"system"`
-				Value  string `json:"value"`
-			} `json:"identifier"`
-		} `json:"actor"`
-	} `json:"participant"`
-}
-
 // readUpcomingAppointments returns the patient's booked appointments that
 // start at or after now, soonest first, at most limit of them.
-func readUpcomingAppointments(ctx context.Context, client *fhir.Client, patientID string, now time.Time, limit int) ([]appointment, error) {
+func readUpcomingAppointments(ctx context.Context, client *fhir.Client, patientID string, now time.Time, limit int) ([]upcomingAppointment, error) {
+	booked := appointment.StatusScheduled.FHIR()
 	params := url.Values{
 		"patient": {"Patient/" + patientID},
-		"date":    {"ge" + now.UTC().Format(time.RFC3339)},
-		"status":  {"booked"},
+		"date":    {"ge" + appointment.FormatInstant(now)},
+		"status":  {booked},
 		"_sort":   {"date"},
 		"_count":  {strconv.Itoa(limit)},
 	}
@@ -63,29 +34,17 @@ func readUpcomingAppointments(ctx context.Context, client *fhir.Client, patientI
 	if err != nil {
 		return nil, err
 	}
-	var out []appointment
+	var out []upcomingAppointment
 	for _, entry := range bundle.Entry {
-		var raw fhirAppointment
-		if err := json.Unmarshal(entry.Resource, &raw); err != nil || raw.Status != "booked" {
+		resource, err := appointment.Decode(entry.Resource)
+		if err != nil || resource.Status != booked || resource.PatientID() != patientID {
 			continue
 		}
-		start, err := time.Parse(time.RFC3339, raw.Start)
+		start, end, err := resource.Period()
 		if err != nil || start.Before(now) {
 			continue
 		}
-		a := appointment{ID: raw.ID, Start: start}
-		a.End, _ = time.Parse(time.RFC3339, raw.End)
-		for _, c := range raw.AppointmentType.Coding {
-			if c.System == appointmentTypeSystem {
-				a.Type = c.Code
-			}
-		}
-		for _, p := range raw.Participant {
-			if p.Actor.Identifier.System == providerIDSystem {
-				a.ProviderID = p.Actor.Identifier.Value
-			}
-		}
-		out = append(out, a)
+		out = append(out, upcomingAppointment{Start: start, End: end, Type: resource.Type(), ProviderID: resource.ProviderID()})
 		if len(out) == limit {
 			break
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/ratelimit"
 	"github.com/ihep/backend/shared/testenv"
 )
@@ -74,19 +75,8 @@ func BenchmarkChatOverhead(b *testing.B) {
 
 func seedBenchAppointments(b *testing.B, server *Server, patientID, providerID string) {
 	for i := range 3 {
-		resource := map[string]any{
-			"resourceType":    "Appointment",
-			"status":          "booked",
-			"appointmentType": map[string]any{"coding": []any{map[string]any{"system": appointmentTypeSystem, "code": "telehealth"}}},
-			"start":           time.Now().Add(time.Duration(i+1) * 24 * time.Hour).UTC().Format(time.RFC3339),
-			"participant": []any{
-				map[string]any{"actor": map[string]any{"reference": "Patient/" + patientID}, "status": "accepted"},
-				map[string]any{"actor": map[string]any{"identifier": map[string]any{"system": providerIDSystem, "value": providerID}}, "status": "accepted"},
-			},
-		}
-		if _, _, err := server.FHIR.Create(context.Background(), "Appointment", resource, ""); err != nil {
-			b.Fatal(err)
-		}
+		start := time.Now().Add(time.Duration(i+1) * 24 * time.Hour)
+		storeAppointment(b, server, patientID, providerID, start, appointment.TypeTelehealth, appointment.StatusScheduled)
 	}
 }
 

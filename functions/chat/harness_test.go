@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/genproto/googleapis/type/latlng"
 
+	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/catalog"
 	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/smoothing"
@@ -169,29 +170,28 @@ func (h *harness) seedArticle(title string, slugs []string) string {
 	return id
 }
 
-// seedAppointment stores a booked Appointment in the contract's shape.
+// seedAppointment stores a booked Appointment.
 func (h *harness) seedAppointment(patientID, providerID string, start time.Time, kind string) {
 	h.t.Helper()
-	h.seedAppointmentWithStatus(patientID, providerID, start, kind, "booked")
+	storeAppointment(h.t, h.server, patientID, providerID, start, kind, appointment.StatusScheduled)
 }
 
-func (h *harness) seedAppointmentWithStatus(patientID, providerID string, start time.Time, kind, status string) {
+func (h *harness) seedAppointmentWithStatus(patientID, providerID string, start time.Time, kind string, status appointment.Status) {
 	h.t.Helper()
-	resource := map[string]any{
-		"resourceType": "Appointment",
-		"status":       status,
-		"appointmentType": map[string]any{"coding": []any{map[string]any{
-			"system": appointmentTypeSystem, "code": kind,
-		}}},
-		"start": start.UTC().Format(time.RFC3339),
-		"end":   start.Add(30 * time.Minute).UTC().Format(time.RFC3339),
-		"participant": []any{
-			map[string]any{"actor": map[string]any{"reference": "Patient/" + patientID}, "status": "accepted"},
-			map[string]any{"actor": map[string]any{"identifier": map[string]any{"system": providerIDSystem, "value": providerID}}, "status": "accepted"},
-		},
-	}
-	if _, _, err := h.server.FHIR.Create(context.Background(), "Appointment", resource, ""); err != nil {
-		h.t.Fatalf("seed appointment: %v", err)
+	storeAppointment(h.t, h.server, patientID, providerID, start, kind, status)
+}
+
+// storeAppointment stores a 30-minute Appointment built by the shared
+// appointment package, as the appointments function books it.
+func storeAppointment(tb testing.TB, server *Server, patientID, providerID string, start time.Time, kind string, status appointment.Status) {
+	tb.Helper()
+	resource := appointment.New(appointment.Fields{
+		PatientID: patientID, ProviderID: providerID, Type: kind,
+		Start: start, End: start.Add(30 * time.Minute), Created: time.Now(),
+	})
+	resource.Status = status.FHIR()
+	if _, _, err := server.FHIR.Create(context.Background(), "Appointment", resource, ""); err != nil {
+		tb.Fatalf("seed appointment: %v", err)
 	}
 }
 

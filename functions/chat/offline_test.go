@@ -9,6 +9,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/testenv"
 )
 
@@ -26,7 +27,7 @@ func TestChatOfflineAnswersFromTools(t *testing.T) {
 	h.retireProvider(retired)
 	start := time.Date(2031, 3, 4, 15, 30, 0, 0, time.UTC)
 	h.seedAppointment(user.PatientID, primary, start, "in-person")
-	h.seedAppointmentWithStatus(user.PatientID, primary, start.Add(time.Hour), "telehealth", "cancelled")
+	h.seedAppointmentWithStatus(user.PatientID, primary, start.Add(time.Hour), "telehealth", appointment.StatusCancelled)
 	h.seedHeartRate(user.PatientID, time.Now().Add(-time.Hour), 72.44)
 	h.seedCondition(user.PatientID, "heart-disease")
 	articleID := h.seedArticle("Walking after a heart attack "+testenv.UniqueID(t), []string{"heart-disease"})

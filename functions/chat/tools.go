@@ -40,10 +40,6 @@ const (
 	maxArticles         = 5
 )
 
-// TODO: appointments.go reads the appointment data from its fixed contract
-// with code of its own. Replace it with the appointments feature's shared
-// package once it exists, or the two copies can drift.
-
 // toolbox runs the assistant's tools for one caller. The caller's identity
 // is fixed when the toolbox is built from the verified token. No tool takes
 // a user or patient id as an argument, so no prompt can point a tool at
