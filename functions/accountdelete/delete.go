@@ -34,8 +34,10 @@ type step struct {
 // steps lists the deletion in order. The Identity Platform user goes last,
 // because the caller needs it to sign in and retry a deletion that failed.
 // TODO: documents without the user id in their path stay until they
-// expire or empty: revocations/{uid} (1-hour TTL), rate-limit counters and
-// the smoother's queue of pending Observation ids. They contain ids only.
+// expire or empty: revocations/{uid} (1-hour TTL), rate-limit counters,
+// the reminder job's sent markers (keyed by a hash of appointment id,
+// window and start, kept a week after the start) and the smoother's queue
+// of pending Observation ids. They contain ids and times only.
 func (s *Server) steps() []step {
 	return []step{
 		{"start", s.startJob},

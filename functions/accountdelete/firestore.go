@@ -13,7 +13,7 @@ import (
 	"github.com/ihep/backend/shared/audit"
 	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/enrollment"
-	"github.com/ihep/backend/shared/patientdata"
+	"github.com/ihep/backend/shared/notification"
 )
 
 // sessionsCollection is the collection of refresh-token records that
@@ -25,11 +25,11 @@ func (s *Server) deleteCareTeam(ctx context.Context, j *job) error {
 }
 
 func (s *Server) deleteDevices(ctx context.Context, j *job) error {
-	return s.deleteSubcollection(ctx, patientdata.DevicesCollection, j.uid, patientdata.DeviceTokens)
+	return s.deleteSubcollection(ctx, notification.DevicesCollection, j.uid, notification.DeviceTokens)
 }
 
 func (s *Server) deleteInbox(ctx context.Context, j *job) error {
-	return s.deleteSubcollection(ctx, patientdata.InboxesCollection, j.uid, patientdata.InboxEntries)
+	return s.deleteSubcollection(ctx, notification.InboxesCollection, j.uid, notification.InboxEntries)
 }
 
 func (s *Server) deleteEnrollment(ctx context.Context, j *job) error {

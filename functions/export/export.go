@@ -15,12 +15,13 @@ import (
 	"github.com/ihep/backend/shared/enrollment"
 	"github.com/ihep/backend/shared/httpapi"
 	"github.com/ihep/backend/shared/logging"
+	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/patientdata"
 )
 
 // export streams the caller's record as one JSON document:
 //
-//	{"exportedAt", "profile", "enrollment", "bundle": {FHIR Bundle}, "complete": true}
+//	{"exportedAt", "profile", "enrollment", "devices", "bundle": {FHIR Bundle}, "complete": true}
 //
 // The status and headers go out before the FHIR store is paged through, so
 // a failure half-way cannot become an error response. The document then
@@ -60,6 +61,17 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 type head struct {
 	Profile    profileBody
 	Enrollment *enrollment.Record
+	Devices    []deviceBody
+}
+
+// deviceBody is one device registered for push notifications. The FCM
+// registration token itself is left out: it is an address for Google's
+// push service, of no use to the user and better kept out of files.
+type deviceBody struct {
+	ID           string `json:"id"`
+	Platform     string `json:"platform,omitempty"`
+	RegisteredAt string `json:"registeredAt"`
+	UpdatedAt    string `json:"updatedAt,omitempty"`
 }
 
 // profileBody is the account part of the export: the Firestore profile with
@@ -96,7 +108,28 @@ func (s *Server) loadHead(ctx context.Context, uid string) (*head, error) {
 	if h.Enrollment, err = enrollment.Load(ctx, s.Firestore, uid); err != nil {
 		return nil, httpapi.Unavailable(err)
 	}
+	if h.Devices, err = s.loadDevices(ctx, uid); err != nil {
+		return nil, httpapi.Unavailable(err)
+	}
 	return h, nil
+}
+
+// loadDevices reads the user's registered devices; the notifications
+// function keeps at most a handful per user.
+func (s *Server) loadDevices(ctx context.Context, uid string) ([]deviceBody, error) {
+	snaps, err := notification.Devices(s.Firestore, uid).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, fmt.Errorf("read devices: %w", err)
+	}
+	out := make([]deviceBody, 0, len(snaps))
+	for _, snap := range snaps {
+		var d notification.Device
+		if err := snap.DataTo(&d); err != nil {
+			return nil, fmt.Errorf("decode device: %w", err)
+		}
+		out = append(out, deviceBody{ID: snap.Ref.ID, Platform: d.Platform, RegisteredAt: formatTime(d.CreatedAt), UpdatedAt: formatTime(d.UpdatedAt)})
+	}
+	return out, nil
 }
 
 // formatTime formats t as RFC 3339 in UTC, or returns "" for the zero time.
@@ -126,6 +159,8 @@ func (s *Server) stream(ctx context.Context, out *bufio.Writer, w http.ResponseW
 	bw.json(h.Profile)
 	bw.raw(`,"enrollment":`)
 	bw.json(h.Enrollment)
+	bw.raw(`,"devices":`)
+	bw.json(h.Devices)
 	bw.raw(`,"bundle":{"resourceType":"Bundle","type":"collection","timestamp":`)
 	bw.json(now)
 	bw.raw(`,"entry":[`)
@@ -174,10 +209,14 @@ func (s *Server) writeFirestoreResources(ctx context.Context, bw *bundleWriter, 
 		}
 		bw.entryValue(careTeam(patientID, members, providers))
 	}
-	inbox := s.Firestore.Collection(patientdata.InboxesCollection).Doc(uid).Collection(patientdata.InboxEntries).Documents(ctx)
+	inbox := notification.Inbox(s.Firestore, uid).Documents(ctx)
 	defer inbox.Stop()
 	return eachDocument(inbox, func(snap *firestore.DocumentSnapshot) error {
-		bw.entryValue(communication(patientID, snap))
+		var e notification.InboxEntry
+		if err := snap.DataTo(&e); err != nil {
+			return fmt.Errorf("decode inbox entry: %w", err)
+		}
+		bw.entryValue(communication(patientID, snap.Ref.ID, e))
 		return bw.flush()
 	})
 }

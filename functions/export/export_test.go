@@ -37,9 +37,10 @@ func newHarness(t testing.TB) *harness {
 
 // document is the export as a client parses it.
 type document struct {
-	ExportedAt string         `json:"exportedAt"`
-	Profile    map[string]any `json:"profile"`
-	Enrollment map[string]any `json:"enrollment"`
+	ExportedAt string           `json:"exportedAt"`
+	Profile    map[string]any   `json:"profile"`
+	Enrollment map[string]any   `json:"enrollment"`
+	Devices    []map[string]any `json:"devices"`
 	Bundle     struct {
 		ResourceType string `json:"resourceType"`
 		Type         string `json:"type"`
@@ -104,6 +105,12 @@ func TestExportContainsWholeRecord(t *testing.T) {
 			t.Errorf("profile %s (-want +got):\n%s", key, diff)
 		}
 	}
+	if len(doc.Devices) != 1 || doc.Devices[0]["platform"] != "web" || doc.Devices[0]["token"] != nil {
+		t.Errorf("devices = %v, want the one web device without its token", doc.Devices)
+	}
+	if got := communications(doc); len(got) != 1 || got[0]["category"] == nil || len(got[0]["payload"].([]any)) != 2 {
+		t.Errorf("communications = %v, want the inbox entry with its kind, title and body", got)
+	}
 	if members := careTeamMembers(doc); len(members) != 1 || !strings.HasPrefix(members[0]["display"].(string), "Dr. Seed") {
 		t.Errorf("care team members = %v, want the seeded provider by name", members)
 	}
@@ -129,6 +136,17 @@ func (h *harness) setPreferences(uid string) {
 	if _, err := h.server.Firestore.Collection(account.ProfilesCollection).Doc(uid).Set(ctx, profile); err != nil {
 		h.t.Fatal(err)
 	}
+}
+
+// communications returns the export's Communication resources.
+func communications(doc document) []map[string]any {
+	var out []map[string]any
+	for _, e := range doc.Bundle.Entry {
+		if e.Resource["resourceType"] == "Communication" {
+			out = append(out, e.Resource)
+		}
+	}
+	return out
 }
 
 // careTeamMembers returns the member references of the export's CareTeam.

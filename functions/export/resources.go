@@ -7,6 +7,7 @@ import (
 	"google.golang.org/api/iterator"
 
 	"github.com/ihep/backend/shared/directory"
+	"github.com/ihep/backend/shared/notification"
 )
 
 // ProviderIdentifierSystem identifies a provider of the directory by its id.
@@ -42,31 +43,30 @@ func careTeam(patientID string, members []directory.Member, providers map[string
 
 // communication builds a FHIR Communication from one in-app notification.
 // Notification text is PHI-free by contract, so it is copied as is.
-// TODO: the inbox entry's field names (title, body, text, createdAt,
-// readAt) are assumed, because the data contract fixes only the path; a
-// field under another name is left out of the export.
-func communication(patientID string, snap *firestore.DocumentSnapshot) map[string]any {
-	data := snap.Data()
+func communication(patientID, id string, e notification.InboxEntry) map[string]any {
 	out := map[string]any{
 		"resourceType": "Communication",
-		"id":           "notification-" + snap.Ref.ID,
+		"id":           "notification-" + id,
 		"status":       "completed",
 		"recipient":    []map[string]string{{"reference": "Patient/" + patientID}},
 	}
+	if !e.CreatedAt.IsZero() {
+		out["sent"] = formatTime(e.CreatedAt)
+	}
+	if e.Kind != "" {
+		out["category"] = []map[string]string{{"text": e.Kind}}
+	}
 	var payload []map[string]string
-	for _, key := range []string{"title", "body", "text"} {
-		if text, ok := data[key].(string); ok && text != "" {
+	for _, text := range []string{e.Title, e.Body} {
+		if text != "" {
 			payload = append(payload, map[string]string{"contentString": text})
 		}
 	}
 	if payload != nil {
 		out["payload"] = payload
 	}
-	if at, ok := data["createdAt"].(time.Time); ok {
-		out["sent"] = at.UTC().Format(time.RFC3339)
-	}
-	if at, ok := data["readAt"].(time.Time); ok {
-		out["received"] = at.UTC().Format(time.RFC3339)
+	if e.Read && !e.ReadAt.IsZero() {
+		out["received"] = formatTime(e.ReadAt)
 	}
 	return out
 }

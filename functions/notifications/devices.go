@@ -11,6 +11,7 @@ import (
 
 	"github.com/ihep/backend/shared/httpapi"
 	"github.com/ihep/backend/shared/logging"
+	"github.com/ihep/backend/shared/notification"
 )
 
 // maxDevices bounds the tokens of one user. Registering one more removes
@@ -55,7 +56,7 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 
-	ref := devicesOf(s.Firestore, uid).Doc(tokenID(req.Token))
+	ref := notification.Devices(s.Firestore, uid).Doc(notification.DeviceID(req.Token))
 	if r.Method == http.MethodDelete {
 		if _, err := ref.Delete(ctx); err != nil {
 			return httpapi.Unavailable(fmt.Errorf("remove device: %w", err))
@@ -63,7 +64,7 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Respond(w, http.StatusOK, deviceResponse{ID: ref.ID, Registered: false})
 	}
 	now := s.now().UTC()
-	_, err = ref.Create(ctx, device{Token: req.Token, Platform: req.Platform, CreatedAt: now, UpdatedAt: now})
+	_, err = ref.Create(ctx, notification.Device{Token: req.Token, Platform: req.Platform, CreatedAt: now, UpdatedAt: now})
 	switch {
 	case status.Code(err) == codes.AlreadyExists:
 		update := []firestore.Update{{Path: "updatedAt", Value: now}, {Path: "platform", Value: req.Platform}}
@@ -83,7 +84,7 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 // evictOldDevices keeps the user's maxDevices most recently refreshed tokens.
 func (s *Server) evictOldDevices(r *http.Request, uid string) error {
 	ctx := r.Context()
-	docs, err := devicesOf(s.Firestore, uid).OrderBy("updatedAt", firestore.Desc).Offset(maxDevices).Documents(ctx).GetAll()
+	docs, err := notification.Devices(s.Firestore, uid).OrderBy("updatedAt", firestore.Desc).Offset(maxDevices).Documents(ctx).GetAll()
 	if err != nil {
 		return httpapi.Unavailable(fmt.Errorf("list old devices: %w", err))
 	}

@@ -115,13 +115,13 @@ func (h *harness) deliver(m notification.Message) error {
 	return h.notifier.HandleEvent(context.Background(), pubsubEvent(h.t, data))
 }
 
-func (h *harness) inboxEntry(uid, id string) (entry, bool) {
+func (h *harness) inboxEntry(uid, id string) (notification.InboxEntry, bool) {
 	h.t.Helper()
-	snap, err := inboxOf(h.server.Firestore, uid).Doc(id).Get(context.Background())
+	snap, err := notification.Inbox(h.server.Firestore, uid).Doc(id).Get(context.Background())
 	if err != nil {
-		return entry{}, false
+		return notification.InboxEntry{}, false
 	}
-	var e entry
+	var e notification.InboxEntry
 	if err := snap.DataTo(&e); err != nil {
 		h.t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func (h *harness) inboxEntry(uid, id string) (entry, bool) {
 
 func (h *harness) deviceCount(uid string) int {
 	h.t.Helper()
-	docs, err := devicesOf(h.server.Firestore, uid).Documents(context.Background()).GetAll()
+	docs, err := notification.Devices(h.server.Firestore, uid).Documents(context.Background()).GetAll()
 	if err != nil {
 		h.t.Fatal(err)
 	}

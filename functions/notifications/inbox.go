@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ihep/backend/shared/httpapi"
+	"github.com/ihep/backend/shared/notification"
 )
 
 const (
@@ -68,7 +69,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 
-	query := inboxOf(s.Firestore, uid).OrderBy("createdAt", firestore.Desc).OrderBy(firestore.DocumentID, firestore.Desc).Limit(limit + 1)
+	query := notification.Inbox(s.Firestore, uid).OrderBy("createdAt", firestore.Desc).OrderBy(firestore.DocumentID, firestore.Desc).Limit(limit + 1)
 	if after != nil {
 		query = query.StartAfter(after.CreatedAt, after.ID)
 	}
@@ -78,7 +79,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := inboxResponse{Notifications: []inboxItem{}}
 	for i, doc := range docs {
-		var e entry
+		var e notification.InboxEntry
 		if err := doc.DataTo(&e); err != nil {
 			return httpapi.Unavailable(fmt.Errorf("decode inbox entry: %w", err))
 		}
@@ -154,7 +155,7 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		update := []firestore.Update{{Path: "read", Value: true}, {Path: "readAt", Value: now}}
-		_, err := inboxOf(s.Firestore, uid).Doc(id).Update(ctx, update)
+		_, err := notification.Inbox(s.Firestore, uid).Doc(id).Update(ctx, update)
 		switch {
 		case status.Code(err) == codes.NotFound:
 		case err != nil:

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/testenv"
 )
 
@@ -56,7 +57,7 @@ func TestNotifyIsIdempotent(t *testing.T) {
 	if err := h.deliver(m); err != nil {
 		t.Fatalf("repeated delivery: %v", err)
 	}
-	docs, err := inboxOf(h.server.Firestore, user.UID).Documents(context.Background()).GetAll()
+	docs, err := notification.Inbox(h.server.Firestore, user.UID).Documents(context.Background()).GetAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestUnregisteredTokenIsRemoved(t *testing.T) {
 	if n := h.deviceCount(user.UID); n != 2 {
 		t.Errorf("%d devices left, want 2 (only the unregistered token removed)", n)
 	}
-	if _, err := devicesOf(h.server.Firestore, user.UID).Doc(tokenID("gone-" + user.UID)).Get(context.Background()); err == nil {
+	if _, err := notification.Devices(h.server.Firestore, user.UID).Doc(notification.DeviceID("gone-" + user.UID)).Get(context.Background()); err == nil {
 		t.Error("the unregistered token is still stored")
 	}
 	if n := len(h.fcm.delivered("phone-" + user.UID)); n != 1 {
@@ -141,7 +142,7 @@ func TestInvalidNotificationIsDropped(t *testing.T) {
 			t.Errorf("HandleEvent(%s) = %v, want nil (dropped, not redelivered)", data, err)
 		}
 	}
-	docs, err := inboxOf(h.server.Firestore, user.UID).Documents(context.Background()).GetAll()
+	docs, err := notification.Inbox(h.server.Firestore, user.UID).Documents(context.Background()).GetAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +222,7 @@ func TestDeviceRegistration(t *testing.T) {
 	if again.status != http.StatusOK || h.deviceCount(user.UID) != 1 {
 		t.Errorf("registering again = %d with %d devices, want 200 and 1", again.status, h.deviceCount(user.UID))
 	}
-	if again.body["id"] != tokenID(token) {
+	if again.body["id"] != notification.DeviceID(token) {
 		t.Errorf("id = %v, want the token's hash", again.body["id"])
 	}
 	cases := []struct {

@@ -146,9 +146,9 @@ var errPushInProgress = errors.New("another delivery of this notification is sen
 // devices not yet handled.
 func (n *Notifier) Deliver(ctx context.Context, m notification.Message) error {
 	logger := n.logger.With("notification_id", m.ID, logging.KeyUserID, m.UID)
-	ref := inboxOf(n.firestore, m.UID).Doc(m.ID)
+	ref := notification.Inbox(n.firestore, m.UID).Doc(m.ID)
 	now := n.now().UTC()
-	stored := entry{
+	stored := notification.InboxEntry{
 		Kind: m.Kind, Title: m.Title, Body: m.Body, Data: m.Data, CreatedAt: m.CreatedAt.UTC(),
 		Pushed: []string{}, PushDone: n.fcm == nil, PushClaimedAt: now, ExpireAt: m.CreatedAt.Add(inboxRetention).UTC(),
 	}
@@ -171,8 +171,8 @@ func (n *Notifier) Deliver(ctx context.Context, m notification.Message) error {
 
 // claimPush reads an existing entry and takes over its sending unless it is
 // done or another delivery's claim is still fresh.
-func (n *Notifier) claimPush(ctx context.Context, ref *firestore.DocumentRef, now time.Time) (entry, error) {
-	var stored entry
+func (n *Notifier) claimPush(ctx context.Context, ref *firestore.DocumentRef, now time.Time) (notification.InboxEntry, error) {
+	var stored notification.InboxEntry
 	snap, err := ref.Get(ctx)
 	if err != nil {
 		return stored, fmt.Errorf("read inbox entry: %w", err)

@@ -16,7 +16,7 @@ import (
 // push sends m to every registered device not in pushed, removes tokens
 // FCM reports as gone, and records the handled devices on the inbox entry.
 func (n *Notifier) push(ctx context.Context, logger *slog.Logger, ref *firestore.DocumentRef, m notification.Message, pushed []string) error {
-	docs, err := devicesOf(n.firestore, m.UID).Documents(ctx).GetAll()
+	docs, err := notification.Devices(n.firestore, m.UID).Documents(ctx).GetAll()
 	if err != nil {
 		return fmt.Errorf("list devices: %w", err)
 	}
@@ -31,7 +31,7 @@ func (n *Notifier) push(ctx context.Context, logger *slog.Logger, ref *firestore
 		if done[doc.Ref.ID] {
 			continue
 		}
-		var d device
+		var d notification.Device
 		if err := doc.DataTo(&d); err != nil || d.Token == "" {
 			logger.Warn("skipping unreadable device", "device", doc.Ref.ID)
 			continue

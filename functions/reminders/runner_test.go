@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/testenv"
 )
@@ -33,11 +34,7 @@ func TestSchedulerTwiceThroughRunner(t *testing.T) {
 		t.Fatal(err)
 	}
 	user := testenv.NewUser(t, cfg)
-	providerID := "prov-" + testenv.UniqueID(t)
-	if _, err := fs.Collection("providers").Doc(providerID).Set(ctx, map[string]any{"name": "Test Clinic", "active": true, "appointmentTypes": []string{"telehealth"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = fs.Collection("providers").Doc(providerID).Delete(context.Background()) })
+	providerID := testenv.SeedProvider(t, fs, nil)
 
 	start := time.Now().Add(30 * time.Minute).Truncate(time.Minute)
 	booked := call(t, http.MethodPost, runner+"/appointments", user.Token, "", map[string]any{"providerId": providerID, "type": "telehealth", "start": start.Format(time.RFC3339)})
@@ -56,7 +53,7 @@ func TestSchedulerTwiceThroughRunner(t *testing.T) {
 	}
 	wg.Wait()
 
-	inbox := fs.Collection("inboxes").Doc(user.UID).Collection("entries")
+	inbox := notification.Inbox(fs, user.UID)
 	deadline := time.Now().Add(30 * time.Second)
 	count := 0
 	for time.Now().Before(deadline) && count == 0 {

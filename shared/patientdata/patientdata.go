@@ -1,6 +1,8 @@
-// Package patientdata lists the locations of a patient's data: the FHIR
-// resource types that point at the Patient, and the Firestore documents
-// keyed by the user id. Export and account deletion act on all of them.
+// Package patientdata lists the FHIR resource types that point at a
+// patient's Patient and pages through them. Export and account deletion act
+// on all of them. The Firestore data keyed by the user id lives in the
+// packages of its features (shared/account, shared/directory,
+// shared/enrollment, shared/notification).
 package patientdata
 
 import (
@@ -57,14 +59,3 @@ func EachPage(ctx context.Context, client *fhir.Client, patientID string, search
 	}
 	return nil
 }
-
-// Firestore locations of a user's notification data, by the shared data
-// contracts: devices/{uid}/tokens/{sha256 of the token} and
-// inboxes/{uid}/entries/{notificationId}. The care team's location is in
-// shared/directory.
-const (
-	DevicesCollection = "devices"
-	DeviceTokens      = "tokens"
-	InboxesCollection = "inboxes"
-	InboxEntries      = "entries"
-)

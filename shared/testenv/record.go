@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,9 +12,12 @@ import (
 
 	"google.golang.org/genproto/googleapis/type/latlng"
 
+	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/directory"
+	"github.com/ihep/backend/shared/enrollment"
 	"github.com/ihep/backend/shared/fhir"
+	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/survey"
 )
@@ -33,10 +37,11 @@ func (r Record) Count(resourceType string) int { return len(r.FHIR[resourceType]
 // SeedRecord stores one of everything a patient can have, in the shapes of
 // the shared data contracts: vitals, a survey answer (Condition), an
 // Appointment with notes, a research Consent, a care-team link, a device
-// token, an inbox entry and an enrollment. The survey answer and the care
-// team go through shared/survey and shared/directory, so they have exactly
-// the shapes those features store. Every free-text field carries marker, so
-// that a test can look for it where it must not appear.
+// token, an inbox entry and an enrollment. Everything but the Observation
+// and the Consent is built or stored by its feature's shared package
+// (survey, directory, appointment, notification, enrollment), so it has
+// exactly the shape that feature stores. Every free-text field carries
+// marker, so that a test can look for it where it must not appear.
 func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record {
 	t.Helper()
 	ctx := context.Background()
@@ -49,8 +54,14 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 		t.Fatalf("firestore client: %v", err)
 	}
 	rec := Record{FHIR: map[string][]string{}}
+	rec.ProviderID = seedCareTeam(t, fs, user.UID)
 	patient := map[string]string{"reference": "Patient/" + user.PatientID}
 	now := time.Now().UTC()
+	booked := appointment.New(appointment.Fields{
+		PatientID: user.PatientID, ProviderID: rec.ProviderID, Type: appointment.TypeTelehealth,
+		Start: now.Add(48 * time.Hour), End: now.Add(49 * time.Hour), Created: now,
+		Location: "location " + marker, Notes: "appointment note " + marker,
+	})
 	resources := []map[string]any{
 		{
 			"resourceType": "Observation", "status": "final", "subject": patient,
@@ -59,16 +70,6 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 			"valueQuantity":     map[string]any{"value": 61.73914, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"},
 			"device":            map[string]string{"display": "device " + marker},
 			"note":              []map[string]string{{"text": "observation note " + marker}},
-		},
-		{
-			"resourceType": "Appointment", "status": "booked",
-			"start": now.Add(48 * time.Hour).Format(time.RFC3339), "end": now.Add(49 * time.Hour).Format(time.RFC3339),
-			"appointmentType": map[string]any{"coding": []map[string]string{{"system": "https://ihep.app/fhir/CodeSystem/appointment-type", "code": "telehealth"}}},
-			"comment":         "appointment note " + marker,
-			"participant": []map[string]any{
-				{"actor": patient, "status": "accepted"},
-				{"actor": map[string]any{"identifier": map[string]string{"system": "https://ihep.app/fhir/sid/provider-id", "value": "provider-" + marker}}, "status": "accepted"},
-			},
 		},
 		{
 			"resourceType": "Consent", "status": "active", "patient": patient, "dateTime": now.Format(time.RFC3339),
@@ -85,18 +86,32 @@ func SeedRecord(t testing.TB, cfg config.Base, user User, marker string) Record 
 		}
 		rec.FHIR[resourceType] = append(rec.FHIR[resourceType], meta.ID)
 	}
-	rec.FHIR["Condition"] = seedSurveyAnswer(t, client, user.PatientID, marker)
-	rec.ProviderID = seedCareTeam(t, fs, user.UID)
-
-	docs := map[string]map[string]any{
-		"devices/" + user.UID + "/tokens/" + UniqueID(t):  {"platform": "web", "createdAt": now},
-		"inboxes/" + user.UID + "/entries/" + UniqueID(t): {"title": "Reminder", "body": "You have an appointment tomorrow.", "createdAt": now},
-		"enrollments/" + user.UID:                         {"status": "pending", "consentVersion": "2026-01", "consentId": rec.FHIR["Consent"][0], "generation": 1, "signedAt": now, "updatedAt": now},
+	meta, _, err := client.Create(ctx, "Appointment", booked, "")
+	if err != nil {
+		t.Fatalf("seed Appointment: %v", err)
 	}
-	for path, data := range docs {
-		if _, err := fs.Doc(path).Set(ctx, data); err != nil {
-			t.Fatalf("seed %s: %v", path, err)
+	rec.FHIR["Appointment"] = []string{meta.ID}
+	rec.FHIR["Condition"] = seedSurveyAnswer(t, client, user.PatientID, marker)
+
+	token := "fcm-token-" + UniqueID(t)
+	inboxEntry := notification.InboxEntry{
+		Kind: notification.KindAppointmentReminder, Title: "Appointment reminder", Body: "You have an appointment tomorrow.",
+		Data: map[string]string{"appointmentId": rec.FHIR["Appointment"][0]}, CreatedAt: now, ExpireAt: now.Add(24 * time.Hour),
+	}
+	docs := map[*firestore.DocumentRef]any{
+		notification.Devices(fs, user.UID).Doc(notification.DeviceID(token)): notification.Device{Token: token, Platform: "web", CreatedAt: now, UpdatedAt: now},
+		notification.Inbox(fs, user.UID).Doc(UniqueID(t)):                    inboxEntry,
+		fs.Collection(enrollment.Collection).Doc(user.UID): enrollment.Record{
+			Status: enrollment.StatusPending, ConsentVersion: "2026-01", ConsentID: rec.FHIR["Consent"][0], Generation: 1, SignedAt: now, UpdatedAt: now,
+		},
+	}
+	for ref, data := range docs {
+		if _, err := ref.Set(ctx, data); err != nil {
+			t.Fatalf("seed %s: %v", ref.Path, err)
 		}
+		// ref.Path is the full resource name; Record keeps the path below
+		// the database's documents.
+		_, path, _ := strings.Cut(ref.Path, "/documents/")
 		rec.Firestore = append(rec.Firestore, path)
 	}
 	rec.Firestore = append(rec.Firestore, directory.CareTeamsCollection+"/"+user.UID+"/"+directory.MembersCollection+"/"+rec.ProviderID)
