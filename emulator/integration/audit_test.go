@@ -55,7 +55,7 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 	email, password := testenv.UniqueEmail(t), "audit-password-"+testenv.UniqueID(t)
 	providerID := testenv.SeedProvider(t, fs, nil)
 	var uid string
-	steps := auditWalk(c, email, password, providerID, func() {
+	steps := auditWalk(c, fs, &uid, email, password, providerID, func() {
 		c.signup(email, password, "Audit Patient", &testenv.LogBuffer{})
 		user, err := admin.GetUserByEmail(ctx, email)
 		if err != nil {
@@ -94,14 +94,17 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 }
 
 // auditWalk returns the steps of the walk in order. signup creates the
-// account and waitForSmoothing waits for the smoother's entry.
-func auditWalk(c *client, email, password, providerID string, signup, waitForSmoothing func()) []walkStep {
+// account and sets *uid, and waitForSmoothing waits for the smoother's
+// entry.
+func auditWalk(c *client, fs *firestore.Client, uid *string, email, password, providerID string, signup, waitForSmoothing func()) []walkStep {
 	success := func(function, action, resourceType string) []auditKey {
 		return []auditKey{{function, action, audit.OutcomeSuccess, resourceType}}
 	}
 	get := func(function string) func() { return func() { c.must(http.StatusOK, http.MethodGet, function, nil) } }
 	reading := map[string]any{"readings": []map[string]any{{"type": "heart_rate", "value": 70, "effectiveAt": "2026-01-02T03:04:05Z", "source": "audit-test"}}}
-	chat := map[string]any{"messages": []map[string]string{{"role": "user", "content": "How are my vitals? Show me resources."}}}
+	chat := map[string]any{"messages": []map[string]string{{"role": "user", "content": "How are my vitals and appointments? Show me resources."}}}
+	device := map[string]string{"token": "walk-token-" + testenv.UniqueID(c.t), "platform": "web"}
+	var appointmentID, version, notificationID string
 	return []walkStep{
 		{"auth-signup", "auth-signup", signup, success("auth-signup", "signup", "")},
 		{"auth-login", "auth-login", func() { c.login(email, password) }, success("auth-login", "login", "")},
@@ -135,7 +138,18 @@ func auditWalk(c *client, email, password, providerID string, signup, waitForSmo
 			c.must(http.StatusCreated, http.MethodPost, "care-team", map[string]any{"providerId": providerID, "primary": true})
 		}, nil},
 		{"care-team", "care-team list", get("care-team"), nil},
+		{"appointments", "appointments book", func() { appointmentID, version = c.bookAppointment(providerID, "walk notes") }, success("appointments", "appointment.create", "Appointment")},
+		{"appointments", "appointments list", get("appointments"), success("appointments", "appointment.list", "Appointment")},
+		{"appointments", "appointments read", func() { c.must(http.StatusOK, http.MethodGet, "appointments?id="+appointmentID, nil) }, success("appointments", "appointment.read", "Appointment")},
+		{"appointment-reminders", "reminders and notify", func() { notificationID = c.runReminders(fs, *uid) }, nil},
+		{"notifications", "notifications list", get("notifications"), nil},
+		{"notifications", "notifications mark read", func() {
+			c.must(http.StatusOK, http.MethodPost, "notifications", map[string]any{"ids": []string{notificationID}})
+		}, nil},
+		{"devices", "devices register", func() { c.must(http.StatusCreated, http.MethodPost, "devices", device) }, nil},
 		{"chat", "chat", func() { c.must(http.StatusOK, http.MethodPost, "chat", chat) }, success("chat", "chat.read", "Patient")},
+		{"appointments", "appointments cancel", func() { c.cancelAppointment(appointmentID, version) }, success("appointments", "appointment.cancelled", "Appointment")},
+		{"devices", "devices remove", func() { c.must(http.StatusOK, http.MethodDelete, "devices", device) }, nil},
 		{"care-team", "care-team unlink", func() { c.must(http.StatusNoContent, http.MethodDelete, "care-team?providerId="+providerID, nil) }, nil},
 		{"audit", "audit", get("audit"), nil},
 		{"export", "export", get("export"), success("export", "export.read", "Patient")},

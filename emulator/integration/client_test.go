@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/firestore"
+
 	"github.com/ihep/backend/functions/auth"
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/testenv"
 )
 
@@ -55,6 +58,12 @@ func newClient(t *testing.T) *client {
 
 func (c *client) call(method, function string, body any) reply {
 	c.t.Helper()
+	return c.callWithHeader(method, function, body, nil)
+}
+
+// callWithHeader is call with extra request headers, such as If-Match.
+func (c *client) callWithHeader(method, function string, body any, header http.Header) reply {
+	c.t.Helper()
 	var reader io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -74,6 +83,9 @@ func (c *client) call(method, function string, body any) reply {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	req.Header.Set("User-Agent", c.userAgent)
+	for key, values := range header {
+		req.Header[key] = values
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, function, err)
@@ -116,6 +128,53 @@ func (c *client) signup(email, password, fullName string, logs io.Writer) {
 	if w.Code != http.StatusCreated {
 		c.t.Fatalf("auth-signup = %d: %s", w.Code, w.Body)
 	}
+}
+
+// bookAppointment books a telehealth appointment with the provider that
+// starts in two hours, within the reminder job's windows, and returns its
+// id and version.
+func (c *client) bookAppointment(providerID, notes string) (id, version string) {
+	c.t.Helper()
+	start := time.Now().Add(2 * time.Hour).UTC().Truncate(time.Minute).Format(time.RFC3339)
+	body := c.must(http.StatusCreated, http.MethodPost, "appointments", map[string]any{
+		"providerId": providerID, "type": "telehealth", "start": start, "notes": notes,
+	}).json(c.t)
+	id, _ = body["id"].(string)
+	version, _ = body["version"].(string)
+	if id == "" || version == "" {
+		c.t.Fatalf("appointments returned no id or version: %v", body)
+	}
+	return id, version
+}
+
+// cancelAppointment cancels the appointment with If-Match set to version.
+func (c *client) cancelAppointment(id, version string) {
+	c.t.Helper()
+	r := c.callWithHeader(http.MethodPatch, "appointments?id="+id, map[string]string{"status": "cancelled"}, http.Header{"If-Match": {version}})
+	if r.status != http.StatusOK {
+		c.t.Fatalf("cancel appointment = %d: %.300s", r.status, r.body)
+	}
+}
+
+// runReminders fires the appointment-reminders schedule through the runner
+// and waits up to 20 s for notify to put a reminder into the user's inbox.
+// It returns the id of the first inbox entry.
+func (c *client) runReminders(fs *firestore.Client, uid string) string {
+	c.t.Helper()
+	c.must(http.StatusOK, http.MethodPost, "_scheduler/run?job=appointment-reminders", nil)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		docs, err := notification.Inbox(fs, uid).Documents(context.Background()).GetAll()
+		if err != nil {
+			c.t.Fatalf("read inbox: %v", err)
+		}
+		if len(docs) > 0 {
+			return docs[0].Ref.ID
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	c.t.Fatal("no reminder reached the inbox within 20 s of the scheduled run")
+	return ""
 }
 
 // login signs in through the runner and keeps the ID and refresh tokens.

@@ -33,22 +33,24 @@ type markers struct {
 	// the test, so that the survey answers carry a marker too.
 	conditionSlug string
 	conditionName string
-	heartRate     float64
-	temperature   float64
-	systolic      float64
+	// notes goes into the notes of an appointment booked by the client.
+	notes       string
+	heartRate   float64
+	temperature float64
+	systolic    float64
 }
 
 func newMarkers(t *testing.T) markers {
 	id := testenv.UniqueID(t)
 	return markers{
 		id: id, name: "Name" + id, emailLocal: "mail" + id, source: "source" + id,
-		chat: "chat" + id, seeded: "seed" + id, conditionSlug: "cond-" + id, conditionName: "Condition" + id,
+		chat: "chat" + id, seeded: "seed" + id, conditionSlug: "cond-" + id, conditionName: "Condition" + id, notes: "notes" + id,
 		heartRate: 61.73914, temperature: 37.28461, systolic: 117.4829,
 	}
 }
 
 func (m markers) all() []string {
-	return []string{m.name, m.emailLocal, m.source, m.chat, m.seeded, m.conditionSlug, m.conditionName,
+	return []string{m.name, m.emailLocal, m.source, m.chat, m.seeded, m.conditionSlug, m.conditionName, m.notes,
 		formatValue(m.heartRate), formatValue(m.temperature), formatValue(m.systolic)}
 }
 
@@ -84,8 +86,8 @@ func formatValue(v float64) string { return fmt.Sprintf("%g", v) }
 
 // TestNoPHIInLogsOrFirestore runs the integration flows of every function
 // with markers in the patient's name (at sign-up and in a profile change),
-// e-mail, readings, device, chat message, survey conditions and appointment
-// notes, and then searches the
+// e-mail, readings, device, chat message, survey conditions and the notes
+// of a booked appointment that gets a reminder, and then searches the
 // captured logs of the in-process sign-up, the stack's log files and every
 // Firestore document for the markers.
 func TestNoPHIInLogsOrFirestore(t *testing.T) {
@@ -128,7 +130,7 @@ func (c *client) runFlows(m markers) {
 	c.must(http.StatusOK, http.MethodDelete, "twin-enrollment", nil)
 
 	// The seeded record replaces the survey answers, so it goes first.
-	providerID := c.seedRecord(m)
+	uid, providerID := c.seedRecord(m)
 	c.must(http.StatusOK, http.MethodGet, "profile", nil)
 	c.must(http.StatusOK, http.MethodPatch, "profile", map[string]any{"fullName": "Renamed " + m.name, "timeZone": "America/Chicago"})
 	c.must(http.StatusOK, http.MethodGet, "conditions", nil)
@@ -138,11 +140,19 @@ func (c *client) runFlows(m markers) {
 	c.must(http.StatusOK, http.MethodGet, "providers?q=dr", nil)
 	c.must(http.StatusOK, http.MethodGet, "care-team", nil)
 	c.must(http.StatusOK, http.MethodPost, "care-team", map[string]any{"providerId": providerID, "primary": false})
+	appointmentID, appointmentVersion := c.bookAppointment(providerID, "appointment "+m.notes)
+	c.must(http.StatusOK, http.MethodGet, "appointments", nil)
+	c.must(http.StatusOK, http.MethodGet, "appointments?id="+appointmentID, nil)
+	notificationID := c.runReminders(c.firestore(), uid)
+	c.must(http.StatusOK, http.MethodGet, "notifications", nil)
+	c.must(http.StatusOK, http.MethodPost, "notifications", map[string]any{"ids": []string{notificationID}})
+	c.must(http.StatusCreated, http.MethodPost, "devices", map[string]string{"token": "hygiene-token-" + m.id, "platform": "web"})
 	c.must(http.StatusOK, http.MethodPost, "chat", map[string]any{"messages": []map[string]string{{"role": "user", "content": "How are my vitals, my next appointment, my care team and my resources? " + m.chat}}})
+	c.cancelAppointment(appointmentID, appointmentVersion)
 	c.must(http.StatusNoContent, http.MethodDelete, "care-team?providerId="+providerID, nil)
 	c.must(http.StatusOK, http.MethodGet, "audit", nil)
 	export := c.must(http.StatusOK, http.MethodGet, "export", nil)
-	for _, marker := range []string{m.seeded, m.name, m.conditionSlug, m.conditionName} {
+	for _, marker := range []string{m.seeded, m.name, m.conditionSlug, m.conditionName, m.notes} {
 		if !strings.Contains(string(export.body), marker) {
 			c.t.Errorf("the export lacks the marker %q, so the flows did not reach it", marker)
 		}
@@ -151,8 +161,8 @@ func (c *client) runFlows(m markers) {
 
 // seedRecord stores an appointment with notes, a care team and the other
 // Firestore links in the contract shapes, on the runner's FHIR store, and
-// returns the id of the provider on the care team.
-func (c *client) seedRecord(m markers) string {
+// returns the user id and the id of the provider on the care team.
+func (c *client) seedRecord(m markers) (string, string) {
 	c.t.Helper()
 	var doc struct {
 		Profile struct {
@@ -167,7 +177,16 @@ func (c *client) seedRecord(m markers) string {
 		c.t.Fatalf("the export's profile lacks the user or Patient id: %+v", doc.Profile)
 	}
 	rec := testenv.SeedRecord(c.t, config.FromEnv(), testenv.User{UID: doc.Profile.UserID, PatientID: doc.Profile.PatientID}, m.seeded)
-	return rec.ProviderID
+	return doc.Profile.UserID, rec.ProviderID
+}
+
+func (c *client) firestore() *firestore.Client {
+	c.t.Helper()
+	fs, err := platform.NewFirestore(context.Background(), config.FromEnv())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return fs
 }
 
 // logOffsets returns the size of each stack log file, so that the scan
