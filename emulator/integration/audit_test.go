@@ -14,6 +14,7 @@ import (
 	"github.com/ihep/backend/shared/manifest"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/testenv/fixture"
 )
 
 // auditKey is what an expected audit entry must match.
@@ -53,7 +54,7 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 		t.Fatal(err)
 	}
 	email, password := testenv.UniqueEmail(t), "audit-password-"+testenv.UniqueID(t)
-	providerID := testenv.SeedProvider(t, fs, nil)
+	providerID := fixture.Provider(t, fs, nil)
 	var uid string
 	steps := auditWalk(c, fs, &uid, email, password, providerID, func() {
 		c.signup(email, password, "Audit Patient", &testenv.LogBuffer{})

@@ -18,6 +18,7 @@ import (
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/testenv/fixture"
 )
 
 // markers are recognisable values put into every PHI field a client can
@@ -176,7 +177,7 @@ func (c *client) seedRecord(m markers) (string, string) {
 	if doc.Profile.UserID == "" || doc.Profile.PatientID == "" {
 		c.t.Fatalf("the export's profile lacks the user or Patient id: %+v", doc.Profile)
 	}
-	rec := testenv.SeedRecord(c.t, config.FromEnv(), testenv.User{UID: doc.Profile.UserID, PatientID: doc.Profile.PatientID}, m.seeded)
+	rec := fixture.NewRecord(c.t, config.FromEnv(), testenv.User{UID: doc.Profile.UserID, PatientID: doc.Profile.PatientID}, m.seeded)
 	return doc.Profile.UserID, rec.ProviderID
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/fhir"
 	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/testenv/fixture"
 )
 
 type harness struct {
@@ -56,9 +57,9 @@ func (h *harness) call(token string) (int, map[string]any) {
 }
 
 // seed stores a whole record and a refresh-token session for the user.
-func (h *harness) seed(user testenv.User) testenv.Record {
+func (h *harness) seed(user testenv.User) fixture.Record {
 	h.t.Helper()
-	rec := testenv.SeedRecord(h.t, h.cfg, user, testenv.UniqueID(h.t))
+	rec := fixture.NewRecord(h.t, h.cfg, user, testenv.UniqueID(h.t))
 	path := sessionsCollection + "/" + testenv.UniqueID(h.t)
 	if _, err := h.server.Firestore.Doc(path).Set(context.Background(), map[string]any{"userId": user.UID, "issuedAt": time.Now()}); err != nil {
 		h.t.Fatal(err)
@@ -81,7 +82,7 @@ func (h *harness) fhirExists(resourceType, id string) bool {
 
 // assertAccountGone checks the Identity Platform user, every seeded
 // Firestore document and the single audit entry of the deletion.
-func (h *harness) assertAccountGone(user testenv.User, rec testenv.Record) {
+func (h *harness) assertAccountGone(user testenv.User, rec fixture.Record) {
 	h.t.Helper()
 	ctx := context.Background()
 	if _, err := h.server.Auth.GetUser(ctx, user.UID); !firebaseauth.IsUserNotFound(err) {
@@ -101,7 +102,7 @@ func (h *harness) assertAccountGone(user testenv.User, rec testenv.Record) {
 	}
 }
 
-func (h *harness) assertPHIDeleted(user testenv.User, rec testenv.Record) {
+func (h *harness) assertPHIDeleted(user testenv.User, rec fixture.Record) {
 	h.t.Helper()
 	if h.fhirExists("Patient", user.PatientID) {
 		h.t.Error("Patient still exists")

@@ -18,6 +18,7 @@ import (
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/testenv/fixture"
 )
 
 type harness struct {
@@ -56,7 +57,7 @@ func (h *harness) seedProvider(active bool, types []string) string {
 		Languages: []string{"en"}, Address: "1 Main St", Phone: "+1 555 0100", Email: "clinic@example.com",
 		Location: firestoreGeoPoint(), Active: active,
 	}
-	return testenv.SeedProvider(h.t, h.server.Firestore, p)
+	return fixture.Provider(h.t, h.server.Firestore, p)
 }
 
 type response struct {

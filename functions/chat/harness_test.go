@@ -19,6 +19,7 @@ import (
 	"github.com/ihep/backend/shared/smoothing"
 	"github.com/ihep/backend/shared/survey"
 	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/testenv/fixture"
 	"github.com/ihep/backend/shared/vitalobs"
 	"github.com/ihep/backend/shared/vitalsign"
 )
@@ -124,7 +125,7 @@ func seedProvider(tb testing.TB, server *Server, name, specialty string) string 
 		Languages: []string{"en", "es"}, Address: "100 Main St, Springfield", Phone: "+1 555 0100", Email: "office@clinic.example",
 		Location: &latlng.LatLng{Latitude: 39.8, Longitude: -89.6}, Active: true,
 	}
-	return testenv.SeedProvider(tb, server.Firestore, p)
+	return fixture.Provider(tb, server.Firestore, p)
 }
 
 // retireProvider marks a provider inactive, as the directory does when a

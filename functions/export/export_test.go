@@ -15,6 +15,7 @@ import (
 	"github.com/ihep/backend/shared/account"
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/testenv/fixture"
 )
 
 type harness struct {
@@ -78,7 +79,7 @@ func TestExportContainsWholeRecord(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	user := testenv.NewUser(t, h.cfg)
-	seeded := testenv.SeedRecord(t, h.cfg, user, testenv.UniqueID(t))
+	seeded := fixture.NewRecord(t, h.cfg, user, testenv.UniqueID(t))
 	h.setPreferences(user.UID)
 
 	w, doc := h.export(user.Token, "")
@@ -189,7 +190,7 @@ func TestExportIsOwnRecordOnly(t *testing.T) {
 	h := newHarness(t)
 	owner := testenv.NewUser(t, h.cfg)
 	other := testenv.NewUser(t, h.cfg)
-	testenv.SeedRecord(t, h.cfg, owner, testenv.UniqueID(t))
+	fixture.NewRecord(t, h.cfg, owner, testenv.UniqueID(t))
 
 	_, doc := h.export(other.Token, "")
 	for _, e := range doc.Bundle.Entry {

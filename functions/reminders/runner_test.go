@@ -15,6 +15,7 @@ import (
 	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/testenv/fixture"
 )
 
 // TestSchedulerTwiceThroughRunner books an appointment through the runner's
@@ -34,7 +35,7 @@ func TestSchedulerTwiceThroughRunner(t *testing.T) {
 		t.Fatal(err)
 	}
 	user := testenv.NewUser(t, cfg)
-	providerID := testenv.SeedProvider(t, fs, nil)
+	providerID := fixture.Provider(t, fs, nil)
 
 	start := time.Now().Add(30 * time.Minute).Truncate(time.Minute)
 	booked := call(t, http.MethodPost, runner+"/appointments", user.Token, "", map[string]any{"providerId": providerID, "type": "telehealth", "start": start.Format(time.RFC3339)})
