@@ -55,6 +55,7 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 	}
 	email, password := testenv.UniqueEmail(t), "audit-password-"+testenv.UniqueID(t)
 	providerID := fixture.Provider(t, fs, nil)
+	seedCatalog(t, fs)
 	var uid string
 	steps := auditWalk(c, fs, &uid, email, password, providerID, func() {
 		c.signup(email, password, "Audit Patient", &testenv.LogBuffer{})

@@ -17,6 +17,7 @@ import (
 	"cloud.google.com/go/firestore"
 
 	"github.com/ihep/backend/functions/auth"
+	"github.com/ihep/backend/shared/catalog"
 	"github.com/ihep/backend/shared/config"
 	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/testenv"
@@ -227,4 +228,13 @@ func stackLogs(t *testing.T) []string {
 		t.Fatalf("no log files in .stack/test/logs (err %v)", err)
 	}
 	return paths
+}
+
+// seedCatalog stores the default conditions catalog, which the survey
+// checks answers against; a fresh stack has none.
+func seedCatalog(t *testing.T, fs *firestore.Client) {
+	t.Helper()
+	if err := catalog.NewStore(fs).SeedConditions(context.Background()); err != nil {
+		t.Fatalf("seed conditions: %v", err)
+	}
 }

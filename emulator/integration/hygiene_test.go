@@ -65,8 +65,9 @@ func (m markers) allowedIn(ref *firestore.DocumentRef) []string {
 	return m.all()
 }
 
-// addCondition adds the test's condition to the runner's catalog through
-// the catalog store, and removes it when the test ends.
+// addCondition adds the default conditions and the test's own to the
+// runner's catalog through the catalog store, and removes the test's own
+// when the test ends.
 func addCondition(t *testing.T, m markers) {
 	t.Helper()
 	ctx := context.Background()
@@ -74,6 +75,7 @@ func addCondition(t *testing.T, m markers) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seedCatalog(t, fs)
 	c := &catalog.Condition{Slug: m.conditionSlug, Name: m.conditionName, Order: 9000, Active: true}
 	if err := catalog.NewStore(fs).CreateCondition(ctx, c); err != nil {
 		t.Fatalf("add condition: %v", err)
