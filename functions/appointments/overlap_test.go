@@ -65,6 +65,25 @@ func (h *harness) scheduledBetween(token string, from, to time.Time) []string {
 	return ids
 }
 
+// onlyOneWins checks that exactly one of the concurrent requests got
+// success and every other one 409 overlap, and returns the winners' ids.
+func onlyOneWins(t *testing.T, label string, results []response, success int) []string {
+	t.Helper()
+	var won []string
+	for i, got := range results {
+		switch {
+		case got.status == success:
+			won = append(won, got.str("id"))
+		case got.status != http.StatusConflict || got.code() != "overlap":
+			t.Errorf("%s %d = %d %s, want %d or 409 overlap", label, i, got.status, got.raw, success)
+		}
+	}
+	if len(won) != 1 {
+		t.Errorf("%s: %d of %d overlapping requests succeeded, want exactly 1", label, len(won), len(results))
+	}
+	return won
+}
+
 // assertLeaseReleased fails the test when the patient's lease document
 // still exists after every request returned.
 func (h *harness) assertLeaseReleased(patientID string) {
@@ -94,18 +113,7 @@ func TestConcurrentOverlappingBookings(t *testing.T) {
 			return h.doOn(server, http.MethodPost, "", user.Token, body, header)
 		})
 
-		var won []string
-		for i, got := range results {
-			switch {
-			case got.status == http.StatusCreated:
-				won = append(won, got.str("id"))
-			case got.status != http.StatusConflict || got.code() != "overlap":
-				t.Errorf("round %d booking %d = %d %s, want 201 or 409 overlap", round, i, got.status, got.raw)
-			}
-		}
-		if len(won) != 1 {
-			t.Errorf("round %d: %d of %d overlapping bookings succeeded, want exactly 1", round, len(won), concurrentRequests)
-		}
+		won := onlyOneWins(t, fmt.Sprintf("round %d booking", round), results, http.StatusCreated)
 		stored := h.scheduledBetween(user.Token, base, base.Add(time.Hour))
 		if fmt.Sprint(stored) != fmt.Sprint(won) {
 			t.Errorf("round %d: stored %v, want only the winner %v", round, stored, won)
@@ -133,18 +141,7 @@ func TestConcurrentOverlappingReschedules(t *testing.T) {
 			return h.doOn(server, http.MethodPatch, "?id="+booked[i].str("id"), user.Token, body, header)
 		})
 
-		var won []string
-		for i, got := range results {
-			switch {
-			case got.status == http.StatusOK:
-				won = append(won, got.str("id"))
-			case got.status != http.StatusConflict || got.code() != "overlap":
-				t.Errorf("round %d reschedule %d = %d %s, want 200 or 409 overlap", round, i, got.status, got.raw)
-			}
-		}
-		if len(won) != 1 {
-			t.Errorf("round %d: %d of %d reschedules into one slot succeeded, want exactly 1", round, len(won), concurrentRequests)
-		}
+		won := onlyOneWins(t, fmt.Sprintf("round %d reschedule", round), results, http.StatusOK)
 		stored := h.scheduledBetween(user.Token, target, target.Add(time.Hour))
 		if fmt.Sprint(stored) != fmt.Sprint(won) {
 			t.Errorf("round %d: the slot holds %v, want only the winner %v", round, stored, won)
