@@ -34,8 +34,9 @@ type step struct {
 // steps lists the deletion in order. The Identity Platform user goes last,
 // because the caller needs it to sign in and retry a deletion that failed.
 // TODO: documents without the user id in their path stay until they
-// expire or empty: revocations/{uid} (1-hour TTL), rate-limit counters and
-// the smoother's queue of pending Observation ids. They contain ids only.
+// expire or empty: revocations/{uid} (1-hour TTL), rate-limit counters,
+// the smoother's queue of pending Observation ids and an appointment lease
+// that a crashed instance left (10-minute TTL). They contain ids only.
 func (s *Server) steps() []step {
 	return []step{
 		{"start", s.startJob},
