@@ -1,0 +1,174 @@
+package contract
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"firebase.google.com/go/v4/auth"
+
+	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/fhir"
+	"github.com/ihep/backend/shared/identity"
+	"github.com/ihep/backend/shared/platform"
+	"github.com/ihep/backend/shared/smoothing"
+	"github.com/ihep/backend/shared/testenv"
+	"github.com/ihep/backend/shared/vitalobs"
+	"github.com/ihep/backend/shared/vitalsign"
+)
+
+// fixture holds the accounts and values the cases refer to by name.
+type fixture struct {
+	cfg    config.Base
+	fhir   *fhir.Client
+	values map[string]string
+}
+
+// Names of the saved ID tokens that every Bearer operation is tried with.
+const (
+	tokenPatient    = "patient"    // a patient with a day of smoothed vitals
+	tokenEmpty      = "empty"      // a patient without data
+	tokenIncomplete = "incomplete" // a user whose sign-up never made a profile
+	tokenRevoked    = "revoked"    // a token issued before its user's logout
+	tokenExpired    = "expired"    // the patient's claims, expired an hour ago
+	tokenForeign    = "foreign"    // the patient's claims for another project
+)
+
+func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	fhirClient, err := fhir.New(ctx, cfg.FHIRStore, cfg.FHIREndpoint)
+	if err != nil {
+		t.Fatalf("FHIR client: %v", err)
+	}
+	f := &fixture{cfg: cfg, fhir: fhirClient, values: map[string]string{"run": testenv.UniqueID(t)}}
+
+	patient := testenv.NewUser(t, cfg)
+	f.values[tokenPatient] = patient.Token
+	f.values["patientEmail"] = patient.Email
+	f.values["patientId"] = patient.PatientID
+	f.values["password"] = testenv.TestPassword
+	f.values[tokenEmpty] = testenv.NewUser(t, cfg).Token
+	f.values[tokenIncomplete] = incompleteUser(t, cfg)
+	f.values[tokenRevoked] = h.revokedSession(t, f)
+	f.values[tokenExpired] = unsignedToken(t, cfg.ProjectID, patient.UID, -2*time.Hour)
+	f.values[tokenForeign] = unsignedToken(t, "demo-other-project", patient.UID, 0)
+
+	now := time.Now().UTC()
+	f.values["recent"] = now.Add(-10 * time.Minute).Format(time.RFC3339)
+	f.values["earlier"] = now.Add(-70 * time.Minute).Format(time.RFC3339)
+	f.values["future"] = now.Add(time.Hour).Format(time.RFC3339)
+	f.values["dayAgo"] = now.Add(-24 * time.Hour).Format(time.RFC3339)
+	f.values["tomorrow"] = now.Add(24 * time.Hour).Format(time.RFC3339)
+
+	f.storeDay(t, patient.PatientID, now)
+	return f
+}
+
+// value returns a saved value, failing the test when it was never saved.
+func (f *fixture) value(t *testing.T, key string) string {
+	t.Helper()
+	v, ok := f.values[key]
+	if !ok {
+		t.Fatalf("no saved value %q: an earlier case should have saved it", key)
+	}
+	return v
+}
+
+func (f *fixture) expand(s string) string { return expandAll(s, f.values) }
+
+// incompleteUser creates an Identity Platform user without a profile or
+// Patient, as a sign-up that stopped half-way leaves it, and signs it in.
+func incompleteUser(t *testing.T, cfg config.Base) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := platform.NewAuth(ctx, cfg)
+	if err != nil {
+		t.Fatalf("auth client: %v", err)
+	}
+	email := testenv.UniqueEmail(t)
+	if _, err := admin.CreateUser(ctx, (&auth.UserToCreate{}).Email(email).Password(testenv.TestPassword)); err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+	session, err := identity.New(cfg.IdentityAPIKey, cfg.AuthEmulatorHost).SignInWithPassword(ctx, email, testenv.TestPassword)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	return session.IDToken
+}
+
+// revokedSession signs a new account up and logs it out through the
+// functions, saving its refresh token as "revokedRefresh", and returns its
+// ID token. These set-up calls count toward no case.
+func (h *harness) revokedSession(t *testing.T, f *fixture) string {
+	t.Helper()
+	clientIP := testenv.UniqueIP(t)
+	signup := apiCase{method: http.MethodPost, target: "/auth-signup", body: map[string]string{"email": testenv.UniqueEmail(t), "password": testenv.TestPassword, "fullName": "Revoked Patient"}}
+	req, _ := h.newRequest(t, f, signup, clientIP)
+	resp := h.do(t, req)
+	token, _ := resp.json["token"].(string)
+	refresh, _ := resp.json["refreshToken"].(string)
+	if resp.status != http.StatusCreated || token == "" {
+		t.Fatalf("set-up sign-up = %d %s", resp.status, resp.body)
+	}
+	f.values["revokedRefresh"] = refresh
+	f.values[tokenRevoked] = token
+	logout := apiCase{method: http.MethodPost, target: "/auth-logout", auth: tokenRevoked}
+	req, _ = h.newRequest(t, f, logout, clientIP)
+	if resp := h.do(t, req); resp.status != http.StatusOK {
+		t.Fatalf("set-up logout = %d %s", resp.status, resp.body)
+	}
+	return token
+}
+
+// unsignedToken builds an Auth emulator style token for uid, issued at
+// now+shift, for the project.
+func unsignedToken(t *testing.T, project, uid string, shift time.Duration) string {
+	t.Helper()
+	issued := time.Now().Add(shift).Unix()
+	claims := map[string]any{"aud": project, "iss": "https://securetoken.google.com/" + project, "sub": uid, "iat": issued, "exp": issued + 3600, "auth_time": issued}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encode := base64.RawURLEncoding.EncodeToString
+	return encode([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + encode(payload) + "."
+}
+
+// storeDay writes smoothed estimates of every vital an hour ago and a day
+// before that, as the smoother would, so that wellness and twin have
+// values and trends.
+func (f *fixture) storeDay(t *testing.T, patientID string, now time.Time) {
+	t.Helper()
+	values := map[vitalsign.Series]float64{
+		vitalsign.SeriesHeartRate: 74, vitalsign.SeriesSystolic: 121, vitalsign.SeriesDiastolic: 79,
+		vitalsign.SeriesOxygenSaturation: 97, vitalsign.SeriesBodyTemperature: 36.8, vitalsign.SeriesRespiratoryRate: 15,
+	}
+	for _, at := range []time.Time{now.Add(-25 * time.Hour), now.Add(-time.Hour)} {
+		for _, kind := range vitalsign.Kinds() {
+			f.storeEstimate(t, patientID, testenv.UniqueID(t), kind, at, values)
+		}
+		values[vitalsign.SeriesHeartRate] += 6
+	}
+}
+
+// storeEstimate writes the smoothed Observation of the raw reading rawID.
+func (f *fixture) storeEstimate(t *testing.T, patientID, rawID string, kind vitalsign.Kind, at time.Time, values map[vitalsign.Series]float64) {
+	t.Helper()
+	raw := &vitalobs.StoredReading{ID: rawID, Kind: kind, EffectiveAt: at, Effective: at.Format(time.RFC3339), PatientID: patientID}
+	var estimates []vitalobs.Smoothed
+	for _, series := range kind.Series() {
+		state := smoothing.State{Started: true, Time: at, Mean: values[series], Variance: 1}
+		estimates = append(estimates, vitalobs.Smoothed{Series: series, Value: values[series], Variance: 1, State: state})
+	}
+	obs, err := vitalobs.SmoothedObservation(raw, estimates)
+	if err != nil {
+		t.Fatalf("build smoothed Observation: %v", err)
+	}
+	if _, err := f.fhir.Update(context.Background(), "Observation", obs.ID, obs, ""); err != nil {
+		t.Fatalf("store smoothed Observation: %v", err)
+	}
+}
