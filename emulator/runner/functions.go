@@ -5,6 +5,7 @@ package main
 // here; TestRunnerImportsManifestPackages fails otherwise.
 import (
 	_ "github.com/ihep/backend/functions/auth"
+	_ "github.com/ihep/backend/functions/chat"
 	_ "github.com/ihep/backend/functions/smoothvitals"
 	_ "github.com/ihep/backend/functions/twin"
 	_ "github.com/ihep/backend/functions/vitals"

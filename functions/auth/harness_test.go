@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ihep/backend/shared/testenv"
@@ -22,13 +21,13 @@ type harness struct {
 	t      *testing.T
 	server *Server
 	ip     string
-	logs   *syncBuffer
+	logs   *testenv.LogBuffer
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	testenv.Require(t)
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	server, err := NewServer(context.Background(), testenv.Config(t), logger)
 	if err != nil {
@@ -103,23 +102,6 @@ func unsignedToken(claims map[string]any) string {
 	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
 	payload, _ := json.Marshal(claims)
 	return header + "." + base64.RawURLEncoding.EncodeToString(payload) + "."
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func assertNoSecretsLogged(t *testing.T, logs string, secrets ...string) {

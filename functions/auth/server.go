@@ -12,7 +12,6 @@ import (
 	"github.com/ihep/backend/shared/audit"
 	"github.com/ihep/backend/shared/authn"
 	"github.com/ihep/backend/shared/config"
-	"github.com/ihep/backend/shared/httpapi"
 	"github.com/ihep/backend/shared/identity"
 	"github.com/ihep/backend/shared/ratelimit"
 	"github.com/ihep/backend/shared/service"
@@ -86,14 +85,5 @@ func (s *Server) audit(name string) *audit.Recorder {
 
 // allow applies a rate limit rule, returning 429 rate_limited when exceeded.
 func (s *Server) allow(ctx context.Context, rule ratelimit.Rule, key string) error {
-	decision, err := s.limiter.Allow(ctx, rule, key)
-	if err != nil {
-		return httpapi.Unavailable(err)
-	}
-	if !decision.Allowed {
-		e := httpapi.NewError(http.StatusTooManyRequests, "rate_limited", "Too many attempts. Please wait before trying again.")
-		e.RetryAfter = decision.RetryAfter
-		return e
-	}
-	return nil
+	return s.limiter.Enforce(ctx, rule, key, "Too many attempts. Please wait before trying again.")
 }

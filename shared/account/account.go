@@ -35,6 +35,9 @@ type Profile struct {
 	// TemperatureUnit is the preferred display unit, "F" or "C"; empty
 	// means the default, "F".
 	TemperatureUnit string `firestore:"temperatureUnit,omitempty"`
+	// TimeZone is the IANA time zone that times are shown in; empty means
+	// UTC.
+	TimeZone string `firestore:"timeZone,omitempty"`
 }
 
 // Store reads and creates accounts.

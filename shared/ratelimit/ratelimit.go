@@ -7,11 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"time"
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/ihep/backend/shared/httpapi"
 )
 
 // Collection holds one document per rule and key. Documents carry expireAt
@@ -71,6 +74,22 @@ func (l *Limiter) Allow(ctx context.Context, rule Rule, key string) (Decision, e
 		return Decision{}, fmt.Errorf("apply rate limit %s: %w", rule.Name, err)
 	}
 	return decision, nil
+}
+
+// Enforce counts one request like Allow and returns the error a handler
+// sends: 429 rate_limited with message and Retry-After when the limit is
+// reached, 503 when the counter is unavailable, nil otherwise.
+func (l *Limiter) Enforce(ctx context.Context, rule Rule, key, message string) error {
+	decision, err := l.Allow(ctx, rule, key)
+	if err != nil {
+		return httpapi.Unavailable(err)
+	}
+	if !decision.Allowed {
+		e := httpapi.NewError(http.StatusTooManyRequests, "rate_limited", message)
+		e.RetryAfter = decision.RetryAfter
+		return e
+	}
+	return nil
 }
 
 func readWindow(tx *firestore.Transaction, ref *firestore.DocumentRef) (int64, time.Time, error) {
