@@ -195,6 +195,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the health assistant.
+         * @description Replies to the last message of the conversation, grounded on the
+         *     caller's own appointments, vital signs, care team and learning
+         *     resources. A message that describes an emergency (chest pain with
+         *     trouble breathing, stroke signs, suicidal thoughts, an overdose) gets
+         *     emergency guidance with call actions at once, before the rate limit
+         *     and the account check. Without a language model configured, the
+         *     assistant answers simple questions by intent matching.
+         *
+         *     Limits: at most 40 messages, 4000 characters a message and 20,000
+         *     in all; the body at most 123,584 bytes. The last message must be the
+         *     user's. Rate limit: 20 requests in 10 minutes per user.
+         */
+        post: operations["chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -454,6 +484,38 @@ export interface components {
         };
         /** @enum {string} */
         Freshness: "fresh" | "stale" | "missing";
+        ChatRequest: {
+            /** @description The conversation so far, oldest first, ending with the user's new message. */
+            messages: components["schemas"]["ChatMessage"][];
+        };
+        ChatMessage: {
+            /** @enum {string} */
+            role: "user" | "assistant";
+            /** @description Not blank; the whole conversation has at most 20,000 characters. */
+            content: string;
+        };
+        ChatResponse: {
+            /** @description The reply, as plain text. */
+            message: string;
+            /** @description The learning resources the reply drew on; absent when none. */
+            citations?: {
+                articleId: string;
+                title: string;
+                /** @description The article's source address, when it has one. */
+                url?: string;
+            }[];
+            /** @description Buttons the client can offer; absent when none. */
+            actions?: {
+                /**
+                 * @description `call` dials `target` (a tel: URI); `open` shows a screen of the app.
+                 * @enum {string}
+                 */
+                type: "call" | "open";
+                label: string;
+                /** @description A tel: URI, or the app screen care-team or appointments. */
+                target: string;
+            }[];
+        };
     };
     responses: {
         /**
@@ -950,6 +1012,65 @@ export interface operations {
             409: components["responses"]["AccountIncomplete"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description The assistant's reply. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatResponse"];
+                };
+            };
+            /** @description The conversation is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "messages_missing" | "too_many_messages" | "invalid_role" | "empty_message" | "message_too_long" | "conversation_too_long" | "last_message_not_user";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["AccountIncomplete"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /**
+             * @description A backing service is unavailable (`unavailable`), or the
+             *     language model kept failing for the request's time budget
+             *     (`assistant_unavailable`, with a `Retry-After` of 30 seconds).
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "unavailable" | "assistant_unavailable";
+                    };
+                };
+            };
         };
     };
 }

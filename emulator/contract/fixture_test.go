@@ -35,6 +35,9 @@ const (
 	tokenRevoked    = "revoked"    // a token issued before its user's logout
 	tokenExpired    = "expired"    // the patient's claims, expired an hour ago
 	tokenForeign    = "foreign"    // the patient's claims for another project
+	// tokenNewUser gives the case an account of its own, for per-user
+	// rate limits.
+	tokenNewUser = "new user"
 )
 
 func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {

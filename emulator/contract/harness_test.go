@@ -134,6 +134,9 @@ func startFunctions(t *testing.T) string {
 func (h *harness) send(t *testing.T, f *fixture, c apiCase) response {
 	t.Helper()
 	clientIP := testenv.UniqueIP(t)
+	if c.auth == tokenNewUser {
+		f.values[tokenNewUser] = testenv.NewUser(t, f.cfg).Token
+	}
 	var last response
 	for range c.repeat + 1 {
 		req, body := h.newRequest(t, f, c, clientIP)

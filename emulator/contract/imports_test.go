@@ -5,6 +5,7 @@ package contract
 // answers 404, and the contract test reports it by name.
 import (
 	_ "github.com/ihep/backend/functions/auth"
+	_ "github.com/ihep/backend/functions/chat"
 	_ "github.com/ihep/backend/functions/twin"
 	_ "github.com/ihep/backend/functions/vitals"
 )
