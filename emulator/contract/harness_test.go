@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,7 +57,7 @@ type apiCase struct {
 	after func(t *testing.T, f *fixture, r response)
 }
 
-// response is a function's real answer.
+// response is what a function sent back.
 type response struct {
 	status int
 	header http.Header
@@ -160,10 +159,12 @@ func (h *harness) newRequest(t *testing.T, f *fixture, c apiCase, clientIP strin
 		}
 		body = []byte(f.expand(string(data)))
 	}
+
 	req, err := http.NewRequest(c.method, h.baseURL+f.expand(c.target), bytes.NewReader(body))
 	if err != nil {
 		t.Fatalf("build request: %v", err)
 	}
+
 	if c.body != nil {
 		contentType := c.contentType
 		if contentType == "" {
@@ -357,9 +358,6 @@ func truncate(data []byte, n int) string {
 	}
 	return string(data[:n]) + "…"
 }
-
-// queryEscape is url.QueryEscape, named for use in case tables.
-func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // expandAll replaces every {key} in s with its value.
 func expandAll(s string, values map[string]string) string {
