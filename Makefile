@@ -58,7 +58,9 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go')); \
 	if [[ -n $$unformatted ]]; then echo "gofmt needed on: $$unformatted" >&2; exit 1; fi
 	go vet ./...
-	bash -n $(STACK)
+	bash -n $(STACK) deploy.sh
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; \
+	else echo "terraform not installed: the Go tests in terraform/ check the formatting instead"; fi
 
 bench:
 	$(STACK) up --profile test
