@@ -1,12 +1,16 @@
 package contract
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ihep/backend/shared/manifest"
 	"github.com/ihep/backend/shared/testenv"
@@ -141,7 +145,8 @@ func bearerCases(h *harness) []apiCase {
 				continue
 			}
 			contentType, body := requestExample(op)
-			base := apiCase{method: method, target: path, contentType: contentType, body: body, status: http.StatusUnauthorized}
+			target, header := requiredParameters(path, op)
+			base := apiCase{method: method, target: target, header: header, contentType: contentType, body: body, status: http.StatusUnauthorized}
 			prefix := method + " " + path + " "
 			add := func(name, auth, code string, header map[string]string) {
 				c := base
@@ -161,6 +166,31 @@ func bearerCases(h *harness) []apiCase {
 		}
 	}
 	return cases
+}
+
+// requiredParameters returns the path with the operation's required query
+// parameters and the required headers, each set to its documented example,
+// so that a generated request gets past parameter checks.
+func requiredParameters(path string, op *openapi3.Operation) (string, map[string]string) {
+	query := url.Values{}
+	header := map[string]string{}
+	for _, ref := range op.Parameters {
+		p := ref.Value
+		if !p.Required {
+			continue
+		}
+		example := fmt.Sprint(p.Example)
+		switch p.In {
+		case openapi3.ParameterInQuery:
+			query.Set(p.Name, example)
+		case openapi3.ParameterInHeader:
+			header[p.Name] = example
+		}
+	}
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	return path, header
 }
 
 // checkMethods sends each method a path does not document and expects 405

@@ -66,6 +66,14 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	f.values["future"] = now.Add(time.Hour).Format(time.RFC3339)
 	f.values["dayAgo"] = now.Add(-24 * time.Hour).Format(time.RFC3339)
 	f.values["tomorrow"] = now.Add(24 * time.Hour).Format(time.RFC3339)
+	// Whole minutes ahead, for bookings.
+	ahead := func(d time.Duration) string { return now.Truncate(time.Minute).Add(d).Format(time.RFC3339) }
+	f.values["dayAfter"] = ahead(48 * time.Hour)
+	f.values["dayAfterEnd"] = ahead(48*time.Hour + 30*time.Minute)
+	f.values["threeDays"] = ahead(72 * time.Hour)
+	f.values["fourDays"] = ahead(96 * time.Hour)
+	f.values["fiveDays"] = ahead(120 * time.Hour)
+	f.values["threeYears"] = ahead(3 * 366 * 24 * time.Hour)
 
 	f.storeDay(t, patient.PatientID, now)
 	return f

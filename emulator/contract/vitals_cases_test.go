@@ -76,11 +76,11 @@ func vitalsCases() []apiCase {
 		{name: "record FHIR too large", method: post, target: "/vitals", auth: tokenPatient, contentType: fhirJSON, body: tooLargeFHIR, status: 413, code: "body_too_large"},
 		{name: "record not JSON", method: post, target: "/vitals", auth: tokenPatient, contentType: "text/csv", body: "heart_rate,72", status: 415, code: "unsupported_media_type"},
 
-		{name: "list", method: get, target: "/vitals", auth: tokenPatient, status: 200, after: wantReadings(5)},
+		{name: "list", method: get, target: "/vitals", auth: tokenPatient, status: 200, after: wantItems("readings", 5)},
 		{name: "list first page", method: get, target: "/vitals?limit=1", auth: tokenPatient, status: 200, save: map[string]string{"nextCursor": "cursor"}},
-		{name: "list next page", method: get, target: "/vitals?limit=1&cursor={cursor}", auth: tokenPatient, status: 200, after: wantReadings(1)},
-		{name: "list filtered", method: get, target: "/vitals?type=blood_pressure&from={dayAgo}&to={tomorrow}", auth: tokenPatient, status: 200, after: wantReadings(1)},
-		{name: "list empty", method: get, target: "/vitals", auth: tokenEmpty, status: 200, after: wantReadings(0)},
+		{name: "list next page", method: get, target: "/vitals?limit=1&cursor={cursor}", auth: tokenPatient, status: 200, after: wantItems("readings", 1)},
+		{name: "list filtered", method: get, target: "/vitals?type=blood_pressure&from={dayAgo}&to={tomorrow}", auth: tokenPatient, status: 200, after: wantItems("readings", 1)},
+		{name: "list empty", method: get, target: "/vitals", auth: tokenEmpty, status: 200, after: wantItems("readings", 0)},
 		{name: "list bad encoding", method: get, target: "/vitals?type=%zz", auth: tokenPatient, status: 400, code: "invalid_query"},
 		{name: "list unknown parameter", method: get, target: "/vitals?patient=p1", auth: tokenPatient, status: 400, code: "unknown_parameter"},
 		{name: "list repeated parameter", method: get, target: "/vitals?limit=1&limit=2", auth: tokenPatient, status: 400, code: "repeated_parameter"},
@@ -135,11 +135,12 @@ func wantResultStatus(status string) func(*testing.T, *fixture, response) {
 	}
 }
 
-func wantReadings(n int) func(*testing.T, *fixture, response) {
+// wantItems fails unless the response's array field has n items.
+func wantItems(field string, n int) func(*testing.T, *fixture, response) {
 	return func(t *testing.T, _ *fixture, r response) {
-		readings, _ := r.json["readings"].([]any)
-		if len(readings) != n {
-			t.Errorf("listing has %d readings, want %d: %s", len(readings), n, truncate(r.body, 400))
+		items, _ := r.json[field].([]any)
+		if len(items) != n {
+			t.Errorf("%s has %d items, want %d: %s", field, len(items), n, truncate(r.body, 400))
 		}
 	}
 }
