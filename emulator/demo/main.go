@@ -1,12 +1,15 @@
-// Command demo loads the local stack with a demo patient. It signs two demo
-// accounts in, or up, through the auth functions. Through the vitals
-// function it imports one Synthea patient's vital signs, a generated week of
-// wearable readings and a week of daily home checks. It then waits until the
-// smoother has caught up and prints the wellness dashboard and the twin.
+// Command demo loads the local stack with a demo patient. It stores the
+// conditions catalog, demo articles and a demo provider directory in
+// Firestore. It signs two demo accounts in, or up, through the auth
+// functions. Through the vitals function it imports one Synthea patient's
+// vital signs, a generated week of wearable readings and a week of daily
+// home checks. It then waits until the smoother has caught up and prints the
+// wellness dashboard and the twin.
 //
-// It talks only to the runner (IHEP_RUNNER_URL), as the web client would, so
-// every reading takes the production path: validation, the FHIR store, the
-// change notification and the smooth-vitals function.
+// Apart from the catalog, it talks only to the runner (IHEP_RUNNER_URL), as
+// the web client would, so every reading takes the production path:
+// validation, the FHIR store, the change notification and the smooth-vitals
+// function.
 package main
 
 import (
@@ -58,6 +61,9 @@ func run(ctx context.Context, runnerURL, dataDir string) error {
 		return err
 	}
 	fmt.Printf("Demo accounts: %s and %s, password %q\n", demoEmail, otherEmail, demoPassword)
+	if err := seedCatalog(ctx); err != nil {
+		return err
+	}
 
 	if err := importSynthea(ctx, c, token, dataDir); err != nil {
 		return err

@@ -5,8 +5,12 @@ package main
 // here; TestRunnerImportsManifestPackages fails otherwise.
 import (
 	_ "github.com/ihep/backend/functions/auth"
+	_ "github.com/ihep/backend/functions/catalog"
 	_ "github.com/ihep/backend/functions/chat"
+	_ "github.com/ihep/backend/functions/directory"
+	_ "github.com/ihep/backend/functions/profile"
 	_ "github.com/ihep/backend/functions/smoothvitals"
+	_ "github.com/ihep/backend/functions/survey"
 	_ "github.com/ihep/backend/functions/twin"
 	_ "github.com/ihep/backend/functions/vitals"
 )

@@ -35,9 +35,41 @@ type Profile struct {
 	// TemperatureUnit is the preferred display unit, "F" or "C"; empty
 	// means the default, "F".
 	TemperatureUnit string `firestore:"temperatureUnit,omitempty"`
-	// TimeZone is the IANA time zone that times are shown in; empty means
-	// UTC.
+	// PreferredLanguage is a BCP 47 tag such as "en" or "es-MX"; empty
+	// means English.
+	PreferredLanguage string `firestore:"preferredLanguage,omitempty"`
+	// TimeZone is an IANA time zone name such as "America/Chicago"; empty
+	// means UTC.
 	TimeZone string `firestore:"timeZone,omitempty"`
+	// Notifications holds the user's notification choices; nil means
+	// DefaultNotifications.
+	Notifications *NotificationPreferences `firestore:"notifications,omitempty"`
+}
+
+// NotificationPreferences is the user's choice of notifications. Each
+// field switches one channel or one kind of message.
+type NotificationPreferences struct {
+	// Push sends notifications to the user's registered devices.
+	Push bool `firestore:"push" json:"push"`
+	// Email sends notifications by e-mail.
+	Email bool `firestore:"email" json:"email"`
+	// AppointmentReminders reminds the user of upcoming appointments.
+	AppointmentReminders bool `firestore:"appointmentReminders" json:"appointmentReminders"`
+	// NewResources announces new articles for the user's conditions.
+	NewResources bool `firestore:"newResources" json:"newResources"`
+}
+
+// DefaultNotifications applies until the user changes a preference: push
+// and appointment reminders on, e-mail and article announcements off.
+var DefaultNotifications = NotificationPreferences{Push: true, AppointmentReminders: true}
+
+// NotificationChoices returns the user's preferences, or the defaults when
+// they never set any.
+func (p *Profile) NotificationChoices() NotificationPreferences {
+	if p.Notifications == nil {
+		return DefaultNotifications
+	}
+	return *p.Notifications
 }
 
 // Store reads and creates accounts.
