@@ -225,6 +225,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's profile and preferences. */
+        get: operations["profile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change some of the caller's profile fields.
+         * @description Changes only the fields sent; `notifications` changes only the
+         *     choices sent. A new `fullName` also renames the FHIR Patient and the
+         *     Identity Platform user. The e-mail address cannot change here
+         *     (400 `email_read_only`).
+         */
+        patch: operations["updateProfile"];
+        trace?: never;
+    };
+    "/survey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conditions the caller reported. */
+        get: operations["survey"];
+        put?: never;
+        /**
+         * Replace the conditions the caller reported.
+         * @description Stores the answers as FHIR Conditions on the caller's Patient,
+         *     replacing earlier ones, and marks the profile completed. An empty
+         *     list removes every answer. Slugs must be active conditions of the
+         *     catalog (`conditions`).
+         */
+        post: operations["answerSurvey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's care team.
+         * @description Takes no query parameters; any gets 400 `unknown_parameter`.
+         */
+        get: operations["careTeam"];
+        put?: never;
+        /**
+         * Add an active provider to the caller's care team.
+         * @description Linking a provider already on the team updates `primary` and returns
+         *     200. One member at most is primary.
+         */
+        post: operations["linkCareTeamMember"];
+        /** Remove a provider from the caller's care team. */
+        delete: operations["unlinkCareTeamMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -516,6 +590,79 @@ export interface components {
                 target: string;
             }[];
         };
+        Profile: {
+            id: string;
+            email: string;
+            fullName: string;
+            /** @description A BCP 47 tag; default en. */
+            preferredLanguage: string;
+            /** @description An IANA time zone; default UTC. */
+            timeZone: string;
+            /**
+             * @description Default F.
+             * @enum {string}
+             */
+            temperatureUnit: "F" | "C";
+            notifications: components["schemas"]["NotificationChoices"];
+            /** @description Set once the survey is answered. */
+            profileCompleted: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        NotificationChoices: {
+            push: boolean;
+            email: boolean;
+            appointmentReminders: boolean;
+            newResources: boolean;
+        };
+        ProfilePatch: {
+            /** @description 1 to 200 characters after trimming, without control characters. */
+            fullName?: string;
+            /** @description A BCP 47 tag such as en or es-MX; stored in canonical form. */
+            preferredLanguage?: string;
+            /** @description An IANA time zone name such as America/New_York (not Local). */
+            timeZone?: string;
+            /** @enum {string} */
+            temperatureUnit?: "F" | "C";
+            profileCompleted?: boolean;
+            notifications?: {
+                push?: boolean;
+                email?: boolean;
+                appointmentReminders?: boolean;
+                newResources?: boolean;
+            };
+        };
+        SurveyAnswers: {
+            conditions: string[];
+        };
+        CareTeamMember: {
+            providerId: string;
+            primary: boolean;
+            /** Format: date-time */
+            linkedAt: string;
+            /** @description The directory entry; `null` when it was removed from the directory. */
+            provider: null | components["schemas"]["Provider"];
+        };
+        Provider: {
+            id: string;
+            name: string;
+            specialty: string;
+            appointmentTypes: components["schemas"]["AppointmentType"][] | null;
+            telehealth: boolean;
+            languages: string[] | null;
+            address: string;
+            phone: string;
+            email: string;
+            location: null | {
+                lat: number;
+                lng: number;
+            };
+            active: boolean;
+            /** @description Distance from `near`, when the search gave one. */
+            distanceKm?: number;
+        };
+        /** @enum {string} */
+        AppointmentType: "telehealth" | "in-person" | "group";
     };
     responses: {
         /**
@@ -604,6 +751,30 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "unavailable";
+                };
+            };
+        };
+        /** @description The request has a query parameter the operation does not take. */
+        UnknownParameter: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "unknown_parameter";
+                };
+            };
+        };
+        /** @description No active provider has this id. */
+        ProviderNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "provider_not_found";
                 };
             };
         };
@@ -1071,6 +1242,261 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["AccountIncomplete"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfilePatch"];
+            };
+        };
+        responses: {
+            /** @description The profile after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "email_read_only" | "invalid_full_name" | "invalid_language" | "invalid_time_zone" | "invalid_temperature_unit";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["AccountIncomplete"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    survey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's condition slugs, in catalog order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyAnswers"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["AccountIncomplete"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    conditions: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The stored answers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyAnswers"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "missing_conditions" | "too_many_conditions" | "unknown_condition";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["AccountIncomplete"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    careTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The care team's members, each with its directory entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        members: components["schemas"]["CareTeamMember"][];
+                    };
+                };
+            };
+            400: components["responses"]["UnknownParameter"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    linkCareTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    providerId: string;
+                    /** @default false */
+                    primary?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The provider was already on the team. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareTeamMember"];
+                };
+            };
+            /** @description The provider joined the team. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareTeamMember"];
+                };
+            };
+            /** @description The request is not valid, or the team is full. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "missing_provider_id" | "care_team_full";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["ProviderNotFound"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unlinkCareTeamMember: {
+        parameters: {
+            query: {
+                /** @example demo-prov-02 */
+                providerId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider left the team. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["UnknownParameter"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The provider is not on the caller's care team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "not_linked";
+                    };
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

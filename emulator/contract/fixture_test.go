@@ -4,13 +4,18 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
+	"cloud.google.com/go/firestore"
 	"firebase.google.com/go/v4/auth"
+	"google.golang.org/genproto/googleapis/type/latlng"
 
+	"github.com/ihep/backend/shared/catalog"
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/directory"
 	"github.com/ihep/backend/shared/fhir"
 	"github.com/ihep/backend/shared/identity"
 	"github.com/ihep/backend/shared/platform"
@@ -22,9 +27,10 @@ import (
 
 // fixture holds the accounts and values the cases refer to by name.
 type fixture struct {
-	cfg    config.Base
-	fhir   *fhir.Client
-	values map[string]string
+	cfg       config.Base
+	fhir      *fhir.Client
+	firestore *firestore.Client
+	values    map[string]string
 }
 
 // Names of the saved ID tokens that every Bearer operation is tried with.
@@ -38,6 +44,8 @@ const (
 	// tokenNewUser gives the case an account of its own, for per-user
 	// rate limits.
 	tokenNewUser = "new user"
+	// tokenFullTeam is a patient whose care team has the maximum size.
+	tokenFullTeam = "full team"
 )
 
 func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
@@ -47,7 +55,11 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	if err != nil {
 		t.Fatalf("FHIR client: %v", err)
 	}
-	f := &fixture{cfg: cfg, fhir: fhirClient, values: map[string]string{"run": testenv.UniqueID(t)}}
+	fs, err := platform.NewFirestore(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Firestore client: %v", err)
+	}
+	f := &fixture{cfg: cfg, fhir: fhirClient, firestore: fs, values: map[string]string{"run": testenv.UniqueID(t)}}
 
 	patient := testenv.NewUser(t, cfg)
 	f.values[tokenPatient] = patient.Token
@@ -76,6 +88,11 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	f.values["threeYears"] = ahead(3 * 366 * 24 * time.Hour)
 
 	f.storeDay(t, patient.PatientID, now)
+	f.values["providerId"] = f.storeProvider(t, "contract-"+f.values["run"])
+	f.values[tokenFullTeam] = f.fullCareTeam(t)
+	if err := catalog.NewStore(f.firestore).SeedConditions(ctx); err != nil {
+		t.Fatalf("seed the conditions catalog: %v", err)
+	}
 	return f
 }
 
@@ -182,4 +199,36 @@ func (f *fixture) storeEstimate(t *testing.T, patientID, rawID string, kind vita
 	if _, err := f.fhir.Update(context.Background(), "Observation", obs.ID, obs, ""); err != nil {
 		t.Fatalf("store smoothed Observation: %v", err)
 	}
+}
+
+// storeProvider puts an active provider in the directory under id, offering
+// telehealth and in-person appointments, and returns id.
+func (f *fixture) storeProvider(t *testing.T, id string) string {
+	t.Helper()
+	p := &directory.Provider{
+		Name: "Dr. Contract Test", Specialty: "Cardiology", AppointmentTypes: []string{"telehealth", "in-person"},
+		Telehealth: true, Languages: []string{"en"}, Address: "1 Test Plaza, Chicago, IL", Phone: "+1 312 555 0100",
+		Email: "contract@example.com", Location: &latlng.LatLng{Latitude: 41.88, Longitude: -87.63}, Active: true,
+	}
+	if err := directory.NewStore(f.firestore).Put(context.Background(), id, p); err != nil {
+		t.Fatalf("store provider: %v", err)
+	}
+	return id
+}
+
+// fullCareTeam creates a patient whose care team has the maximum number of
+// members and returns the patient's token.
+func (f *fixture) fullCareTeam(t *testing.T) string {
+	t.Helper()
+	user := testenv.NewUser(t, f.cfg)
+	members := f.firestore.Collection(directory.CareTeamsCollection).Doc(user.UID).Collection(directory.MembersCollection)
+	batch := f.firestore.BulkWriter(context.Background())
+	for i := range directory.MaxCareTeamSize {
+		id := fmt.Sprintf("member-%02d", i)
+		if _, err := batch.Set(members.Doc(id), directory.Member{ProviderID: id, LinkedAt: time.Now().UTC()}); err != nil {
+			t.Fatalf("queue care team member: %v", err)
+		}
+	}
+	batch.End()
+	return user.Token
 }

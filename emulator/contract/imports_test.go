@@ -5,7 +5,11 @@ package contract
 // answers 404, and the contract test reports it by name.
 import (
 	_ "github.com/ihep/backend/functions/auth"
+	_ "github.com/ihep/backend/functions/catalog"
 	_ "github.com/ihep/backend/functions/chat"
+	_ "github.com/ihep/backend/functions/directory"
+	_ "github.com/ihep/backend/functions/profile"
+	_ "github.com/ihep/backend/functions/survey"
 	_ "github.com/ihep/backend/functions/twin"
 	_ "github.com/ihep/backend/functions/vitals"
 )
