@@ -299,6 +299,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conditions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The conditions catalog (public).
+         * @description The active conditions, by display order. Takes no query parameters.
+         */
+        get: operations["conditions"];
+        put?: never;
+        /**
+         * Add a condition to the catalog (administrators only).
+         * @description Needs a token whose `role` claim is `admin`. A new condition is active unless `active` is false.
+         */
+        post: operations["createCondition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a condition of the catalog (administrators only).
+         * @description Changes only the fields sent; the slug cannot change. `{"active": false}` hides the condition.
+         */
+        patch: operations["updateCondition"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -663,6 +691,22 @@ export interface components {
         };
         /** @enum {string} */
         AppointmentType: "telehealth" | "in-person" | "group";
+        Condition: {
+            slug: string;
+            name: string;
+            description: string;
+            order: number;
+            active: boolean;
+        };
+        ConditionInput: {
+            /** @description Required to create; cannot change afterwards. */
+            slug?: string;
+            /** @description Trimmed. */
+            name?: string;
+            description?: string;
+            order?: number;
+            active?: boolean;
+        };
     };
     responses: {
         /**
@@ -775,6 +819,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "provider_not_found";
+                };
+            };
+        };
+        /** @description The caller is not an administrator (the token has no `role` claim `admin`). */
+        AdminRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "admin_required";
                 };
             };
         };
@@ -1495,6 +1551,144 @@ export interface operations {
                     };
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    conditions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalog. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conditions: components["schemas"]["Condition"][];
+                    };
+                };
+            };
+            400: components["responses"]["UnknownParameter"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createCondition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConditionInput"];
+            };
+        };
+        responses: {
+            /** @description The stored condition. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Condition"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_slug" | "invalid_name" | "invalid_description" | "invalid_order";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminRequired"];
+            /** @description A condition with this slug already exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "already_exists";
+                    };
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateCondition: {
+        parameters: {
+            query: {
+                /** @example kidney-disease */
+                slug: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConditionInput"];
+            };
+        };
+        responses: {
+            /** @description The condition after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Condition"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "unknown_parameter" | "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "slug_read_only" | "invalid_name" | "invalid_description" | "invalid_order";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminRequired"];
+            /** @description No condition has this slug. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

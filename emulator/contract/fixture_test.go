@@ -27,6 +27,9 @@ import (
 
 // fixture holds the accounts and values the cases refer to by name.
 type fixture struct {
+	// top is the whole contract test, for clean-ups that must wait for the
+	// last case.
+	top       *testing.T
 	cfg       config.Base
 	fhir      *fhir.Client
 	firestore *firestore.Client
@@ -46,6 +49,8 @@ const (
 	tokenNewUser = "new user"
 	// tokenFullTeam is a patient whose care team has the maximum size.
 	tokenFullTeam = "full team"
+	// tokenAdmin is a user with the custom claim role=admin.
+	tokenAdmin = "admin"
 )
 
 func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
@@ -59,7 +64,7 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	if err != nil {
 		t.Fatalf("Firestore client: %v", err)
 	}
-	f := &fixture{cfg: cfg, fhir: fhirClient, firestore: fs, values: map[string]string{"run": testenv.UniqueID(t)}}
+	f := &fixture{top: t, cfg: cfg, fhir: fhirClient, firestore: fs, values: map[string]string{"run": testenv.UniqueID(t)}}
 
 	patient := testenv.NewUser(t, cfg)
 	f.values[tokenPatient] = patient.Token
@@ -68,6 +73,7 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	f.values["password"] = testenv.TestPassword
 	f.values[tokenEmpty] = testenv.NewUser(t, cfg).Token
 	f.values[tokenIncomplete] = incompleteUser(t, cfg)
+	f.values[tokenAdmin] = adminUser(t, cfg)
 	f.values[tokenRevoked] = h.revokedSession(t, f)
 	f.values[tokenExpired] = unsignedToken(t, cfg.ProjectID, patient.UID, -2*time.Hour)
 	f.values[tokenForeign] = unsignedToken(t, "demo-other-project", patient.UID, 0)
@@ -120,6 +126,29 @@ func incompleteUser(t *testing.T, cfg config.Base) string {
 	email := testenv.UniqueEmail(t)
 	if _, err := admin.CreateUser(ctx, (&auth.UserToCreate{}).Email(email).Password(testenv.TestPassword)); err != nil {
 		t.Fatalf("create user: %v", err)
+	}
+	session, err := identity.New(cfg.IdentityAPIKey, cfg.AuthEmulatorHost).SignInWithPassword(ctx, email, testenv.TestPassword)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	return session.IDToken
+}
+
+// adminUser creates a user with the custom claim role=admin and signs it in.
+func adminUser(t *testing.T, cfg config.Base) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := platform.NewAuth(ctx, cfg)
+	if err != nil {
+		t.Fatalf("auth client: %v", err)
+	}
+	email := testenv.UniqueEmail(t)
+	user, err := admin.CreateUser(ctx, (&auth.UserToCreate{}).Email(email).Password(testenv.TestPassword))
+	if err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+	if err := admin.SetCustomUserClaims(ctx, user.UID, map[string]any{"role": "admin"}); err != nil {
+		t.Fatalf("set admin claim: %v", err)
 	}
 	session, err := identity.New(cfg.IdentityAPIKey, cfg.AuthEmulatorHost).SignInWithPassword(ctx, email, testenv.TestPassword)
 	if err != nil {
