@@ -327,6 +327,42 @@ export interface paths {
         patch: operations["updateCondition"];
         trace?: never;
     };
+    "/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List learning resources, or read one with `id`.
+         * @description Without `id`: published articles, newest first, about any of the
+         *     `condition` slugs, or about the conditions of the caller's survey
+         *     when no `condition` is given. Pass `nextPageToken` back as
+         *     `pageToken`, with the same filters, for the next page.
+         *
+         *     With `id` (alone): that article with its body. An unpublished
+         *     article is found only by administrators.
+         */
+        get: operations["resources"];
+        put?: never;
+        /**
+         * Add an article (administrators only).
+         * @description Needs a token whose `role` claim is `admin`. A new article is
+         *     published unless `published` is false; `publishedAt` defaults to
+         *     now and `readingMinutes` to an estimate from the body.
+         */
+        post: operations["createArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an article (administrators only).
+         * @description Changes only the fields sent. `{"published": false}` hides the article.
+         */
+        patch: operations["updateArticle"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -707,6 +743,42 @@ export interface components {
             order?: number;
             active?: boolean;
         };
+        Article: {
+            id: string;
+            title: string;
+            summary: string;
+            /** @description Only when one article is read; absent when empty. */
+            body?: string;
+            /** Format: uri */
+            sourceUrl?: string;
+            /** Format: date-time */
+            publishedAt: string;
+            /** @description Condition slugs; `null` only for an entry stored without any. */
+            conditions: string[] | null;
+            readingMinutes: number;
+            published: boolean;
+        };
+        ArticlePage: {
+            articles: components["schemas"]["Article"][];
+            /** @description The condition slugs the page is about. */
+            conditions: string[];
+            /** @description Pass as `pageToken` for the next page; absent on the last page. */
+            nextPageToken?: string;
+        };
+        /** @description An article needs a body, a sourceUrl or both, and 1 to 10 active condition slugs. */
+        ArticleInput: {
+            title?: string;
+            summary?: string;
+            body?: string;
+            /** @description An absolute https URL. */
+            sourceUrl?: string;
+            /** Format: date-time */
+            publishedAt?: string;
+            conditions?: string[];
+            /** @description Required without a body. */
+            readingMinutes?: number;
+            published?: boolean;
+        };
     };
     responses: {
         /**
@@ -831,6 +903,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "admin_required";
+                };
+            };
+        };
+        /** @description No catalog entry has this id. */
+        CatalogNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "not_found";
                 };
             };
         };
@@ -1687,6 +1771,142 @@ export interface operations {
                     };
                 };
             };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resources: {
+        parameters: {
+            query?: {
+                id?: string;
+                /** @description Condition slugs, repeated or comma-separated; at most 10. */
+                condition?: string[];
+                /** @description Words that the title or summary must contain; at most 100 characters. */
+                q?: string;
+                pageSize?: number;
+                /** @description The `nextPageToken` of the previous page; opaque. */
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of articles (without bodies), or the one article asked for with `id`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticlePage"] | components["schemas"]["Article"];
+                };
+            };
+            /** @description A query parameter is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "unknown_parameter" | "invalid_page_size" | "too_many_conditions" | "unknown_condition" | "invalid_query" | "invalid_page_token";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["CatalogNotFound"];
+            409: components["responses"]["AccountIncomplete"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 400,000 bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleInput"];
+            };
+        };
+        responses: {
+            /** @description The stored article. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_published_at" | "invalid_title" | "invalid_summary" | "missing_content" | "invalid_body" | "invalid_source_url" | "invalid_conditions" | "invalid_reading_minutes" | "unknown_condition";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminRequired"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateArticle: {
+        parameters: {
+            query: {
+                /** @example less-salt */
+                id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 400,000 bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleInput"];
+            };
+        };
+        responses: {
+            /** @description The article after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "unknown_parameter" | "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_published_at" | "invalid_title" | "invalid_summary" | "missing_content" | "invalid_body" | "invalid_source_url" | "invalid_conditions" | "invalid_reading_minutes" | "unknown_condition";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminRequired"];
+            404: components["responses"]["CatalogNotFound"];
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
