@@ -363,6 +363,40 @@ export interface paths {
         patch: operations["updateArticle"];
         trace?: never;
     };
+    "/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the provider directory, or read one provider with `id`.
+         * @description Without `id`: active providers by name, or by distance when `near`
+         *     is given, filtered by name prefix, specialty, appointment type and
+         *     language. Pass `nextPageToken` back as `pageToken`, with the same
+         *     filters, for the next page.
+         *
+         *     With `id` (alone): that provider; an inactive one is found only by
+         *     administrators.
+         */
+        get: operations["providers"];
+        put?: never;
+        /**
+         * Add a provider to the directory (administrators only).
+         * @description Needs a token whose `role` claim is `admin`. A new provider is active unless `active` is false.
+         */
+        post: operations["createProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a provider of the directory (administrators only).
+         * @description Changes only the fields sent. `{"active": false}` hides the provider.
+         */
+        patch: operations["updateProvider"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -778,6 +812,26 @@ export interface components {
             /** @description Required without a body. */
             readingMinutes?: number;
             published?: boolean;
+        };
+        ProviderPage: {
+            providers: components["schemas"]["Provider"][];
+            /** @description Pass as `pageToken` for the next page; absent on the last page. */
+            nextPageToken?: string;
+        };
+        /** @description A provider needs a name, a specialty, a location, appointment types and languages. */
+        ProviderInput: {
+            name?: string;
+            specialty?: string;
+            appointmentTypes?: components["schemas"]["AppointmentType"][];
+            languages?: string[];
+            address?: string;
+            phone?: string;
+            email?: string;
+            location?: {
+                lat: number;
+                lng: number;
+            };
+            active?: boolean;
         };
     };
     responses: {
@@ -1907,6 +1961,147 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AdminRequired"];
             404: components["responses"]["CatalogNotFound"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    providers: {
+        parameters: {
+            query?: {
+                id?: string;
+                /** @description A prefix of the provider's name; at most 100 characters. */
+                q?: string;
+                specialty?: string;
+                appointmentType?: components["schemas"]["AppointmentType"];
+                /** @description A BCP 47 tag; es also finds es-MX. */
+                language?: string;
+                /** @description lat,lng in degrees, such as 41.88,-87.63; orders by distance. */
+                near?: string;
+                /** @description Search radius around `near` (default 25, at most 200). */
+                radiusKm?: number;
+                pageSize?: number;
+                /** @description The `nextPageToken` of the previous page; opaque. */
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of providers, or the one provider asked for with `id`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderPage"] | components["schemas"]["Provider"];
+                };
+            };
+            /** @description A query parameter is not valid, or the search would read too many providers. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "unknown_parameter" | "invalid_page_size" | "invalid_near" | "invalid_radius" | "radius_without_near" | "invalid_name_prefix" | "invalid_specialty" | "invalid_appointment_type" | "invalid_language" | "invalid_page_token" | "search_too_broad";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["ProviderNotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderInput"];
+            };
+        };
+        responses: {
+            /** @description The stored provider. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_name" | "invalid_specialty" | "invalid_address" | "invalid_phone" | "invalid_email" | "missing_location" | "invalid_location" | "missing_appointment_types" | "invalid_appointment_type" | "invalid_languages" | "invalid_language";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminRequired"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateProvider: {
+        parameters: {
+            query: {
+                /** @example dr-rivera */
+                id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderInput"];
+            };
+        };
+        responses: {
+            /** @description The provider after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "unknown_parameter" | "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_name" | "invalid_specialty" | "invalid_address" | "invalid_phone" | "invalid_email" | "invalid_location" | "missing_appointment_types" | "invalid_appointment_type" | "invalid_languages" | "invalid_language";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminRequired"];
+            404: components["responses"]["ProviderNotFound"];
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];

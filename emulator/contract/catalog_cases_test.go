@@ -1,10 +1,8 @@
 package contract
 
 import (
-	"context"
 	"net/http"
 	"strings"
-	"testing"
 
 	"github.com/ihep/backend/shared/catalog"
 )
@@ -21,7 +19,7 @@ func catalogCases() []apiCase {
 	return []apiCase{
 		{name: "list", method: get, target: path, status: 200},
 		{name: "list with parameter", method: get, target: path + "?active=false", status: 400, code: "unknown_parameter"},
-		{name: "create", method: post, target: path, auth: tokenAdmin, body: condition, status: 201, after: deleteConditionLater},
+		{name: "create", method: post, target: path, auth: tokenAdmin, body: condition, status: 201, after: deleteAtEnd(catalog.ConditionsCollection, "slug", "")},
 		{name: "create again", method: post, target: path, auth: tokenAdmin, body: condition, status: 409, code: "already_exists"},
 		{name: "create as patient", method: post, target: path, auth: tokenPatient, body: condition, status: 403, code: "admin_required"},
 		{name: "create bad slug", method: post, target: path, auth: tokenAdmin, body: map[string]any{"slug": "Bad Slug", "name": "X"}, status: 400, code: "invalid_slug", docRejects: true},
@@ -50,15 +48,4 @@ func catalogCases() []apiCase {
 		{name: "update unknown", method: patch, target: path + "?slug=contract-{run}-none", auth: tokenAdmin, body: map[string]any{"order": 1}, status: 404, code: "not_found"},
 		{name: "update as patient", method: patch, target: path + "?slug=contract-{run}", auth: tokenPatient, body: map[string]any{"order": 1}, status: 403, code: "admin_required"},
 	}
-}
-
-// deleteConditionLater removes the created condition when the contract
-// test ends.
-func deleteConditionLater(_ *testing.T, f *fixture, _ response) {
-	slug := "contract-" + f.values["run"]
-	f.top.Cleanup(func() {
-		if _, err := f.firestore.Collection(catalog.ConditionsCollection).Doc(slug).Delete(context.Background()); err != nil {
-			f.top.Errorf("delete condition %s: %v", slug, err)
-		}
-	})
 }

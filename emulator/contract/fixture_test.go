@@ -231,17 +231,23 @@ func (f *fixture) storeEstimate(t *testing.T, patientID, rawID string, kind vita
 }
 
 // storeProvider puts an active provider in the directory under id, offering
-// telehealth and in-person appointments, and returns id.
+// telehealth and in-person appointments, and returns id. Its specialty and
+// its place in the South Pacific keep it out of other tests' searches.
 func (f *fixture) storeProvider(t *testing.T, id string) string {
 	t.Helper()
 	p := &directory.Provider{
-		Name: "Dr. Contract Test", Specialty: "Cardiology", AppointmentTypes: []string{"telehealth", "in-person"},
+		Name: "Dr. Contract Test", Specialty: "Contract Testing", AppointmentTypes: []string{"telehealth", "in-person"},
 		Telehealth: true, Languages: []string{"en"}, Address: "1 Test Plaza, Chicago, IL", Phone: "+1 312 555 0100",
-		Email: "contract@example.com", Location: &latlng.LatLng{Latitude: 41.88, Longitude: -87.63}, Active: true,
+		Email: "contract@example.com", Location: &latlng.LatLng{Latitude: -45.1, Longitude: 170.2}, Active: true,
 	}
 	if err := directory.NewStore(f.firestore).Put(context.Background(), id, p); err != nil {
 		t.Fatalf("store provider: %v", err)
 	}
+	t.Cleanup(func() {
+		if _, err := f.firestore.Collection(directory.ProvidersCollection).Doc(id).Delete(context.Background()); err != nil {
+			t.Errorf("delete provider %s: %v", id, err)
+		}
+	})
 	return id
 }
 
@@ -260,4 +266,24 @@ func (f *fixture) fullCareTeam(t *testing.T) string {
 	}
 	batch.End()
 	return user.Token
+}
+
+// deleteAtEnd returns a case's after function for a created Firestore
+// document: it saves the response's field (the document id) as key, unless
+// key is empty, and deletes the document when the contract test ends.
+func deleteAtEnd(collection, field, key string) func(*testing.T, *fixture, response) {
+	return func(t *testing.T, f *fixture, r response) {
+		id, _ := r.json[field].(string)
+		if id == "" {
+			t.Fatalf("response has no %s: %s", field, r.body)
+		}
+		if key != "" {
+			f.values[key] = id
+		}
+		f.top.Cleanup(func() {
+			if _, err := f.firestore.Collection(collection).Doc(id).Delete(context.Background()); err != nil {
+				f.top.Errorf("delete %s/%s: %v", collection, id, err)
+			}
+		})
+	}
 }

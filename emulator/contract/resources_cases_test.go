@@ -1,10 +1,8 @@
 package contract
 
 import (
-	"context"
 	"net/http"
 	"strings"
-	"testing"
 
 	"github.com/ihep/backend/shared/catalog"
 )
@@ -29,7 +27,7 @@ func resourcesCases() []apiCase {
 	}
 	tooLarge := `{"body":"` + strings.Repeat("b", 400_000) + `"}`
 	created := create("create", article, 201, "", false)
-	created.after = saveArticle
+	created.after = deleteAtEnd(catalog.ArticlesCollection, "id", "articleId")
 	return []apiCase{
 		created,
 		{name: "create as patient", method: post, target: path, auth: tokenPatient, body: article, status: 403, code: "admin_required"},
@@ -80,19 +78,4 @@ func resourcesCases() []apiCase {
 		{name: "update unknown", method: patch, target: path + "?id={run}-none", auth: tokenAdmin, body: map[string]any{"published": false}, status: 404, code: "not_found"},
 		{name: "update as patient", method: patch, target: path + "?id={articleId}", auth: tokenPatient, body: map[string]any{"published": false}, status: 403, code: "admin_required"},
 	}
-}
-
-// saveArticle keeps the created article's id and deletes the article when
-// the contract test ends.
-func saveArticle(t *testing.T, f *fixture, r response) {
-	id, _ := r.json["id"].(string)
-	if id == "" {
-		t.Fatalf("created article has no id: %s", r.body)
-	}
-	f.values["articleId"] = id
-	f.top.Cleanup(func() {
-		if _, err := f.firestore.Collection(catalog.ArticlesCollection).Doc(id).Delete(context.Background()); err != nil {
-			f.top.Errorf("delete article %s: %v", id, err)
-		}
-	})
 }
