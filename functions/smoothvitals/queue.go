@@ -159,6 +159,10 @@ func (s *Smoother) drain(ctx context.Context, patientID string) error {
 			s.release(context.WithoutCancel(ctx), ref)
 			return fmt.Errorf("smooth patient readings: %w", err)
 		}
+		if err := s.recordSmoothed(ctx, patientID, ids); err != nil {
+			s.release(context.WithoutCancel(ctx), ref)
+			return fmt.Errorf("audit smoothed readings: %w", err)
+		}
 		if _, err := ref.Update(ctx, []firestore.Update{{Path: "pending", Value: firestore.ArrayRemove(toAny(ids)...)}}); err != nil {
 			s.release(context.WithoutCancel(ctx), ref)
 			return fmt.Errorf("remove smoothed readings from queue: %w", err)

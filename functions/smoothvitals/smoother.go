@@ -30,6 +30,7 @@ type Smoother struct {
 
 	mu     sync.Mutex
 	active map[string]*patientWork // by patient id
+	users  map[string]string       // user id by patient id, for audit entries
 }
 
 // NewSmoother validates cfg and builds the clients. A nil logger means the
@@ -57,7 +58,7 @@ func NewSmoother(ctx context.Context, cfg config.Base, logger *slog.Logger) (*Sm
 	return &Smoother{
 		cfg: cfg, firestore: fs, fhir: fhirClient,
 		logger: logger.With(logging.KeyFunction, FunctionName),
-		holder: hex.EncodeToString(id[:]), now: time.Now, pageSize: defaultPageSize,
+		holder: hex.EncodeToString(id[:]), now: time.Now, pageSize: defaultPageSize, users: map[string]string{},
 		active: map[string]*patientWork{},
 	}, nil
 }

@@ -56,3 +56,23 @@ func NewUser(t testing.TB, cfg config.Base) User {
 	}
 	return User{UID: created.UID, Email: email, Token: session.IDToken, PatientID: profile.PatientID}
 }
+
+// WithRole sets the "role" custom claim on the user and signs in again, so
+// that the returned token carries the claim.
+func WithRole(t testing.TB, cfg config.Base, user User, role string) User {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := platform.NewAuth(ctx, cfg)
+	if err != nil {
+		t.Fatalf("auth client: %v", err)
+	}
+	if err := admin.SetCustomUserClaims(ctx, user.UID, map[string]any{"role": role}); err != nil {
+		t.Fatalf("set role claim: %v", err)
+	}
+	session, err := identity.New(cfg.IdentityAPIKey, cfg.AuthEmulatorHost).SignInWithPassword(ctx, user.Email, TestPassword)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	user.Token = session.IDToken
+	return user
+}
