@@ -397,6 +397,112 @@ export interface paths {
         patch: operations["updateProvider"];
         trace?: never;
     };
+    "/twin-enrollment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current research consent and the caller's enrollment. */
+        get: operations["enrollment"];
+        put?: never;
+        /**
+         * Sign the research consent.
+         * @description Stores a FHIR Consent and a pending enrollment; an administrator then
+         *     approves and activates it. Signing again while enrolled returns the
+         *     enrollment with 200; after a withdrawal it starts a new one.
+         */
+        post: operations["signEnrollment"];
+        /**
+         * Withdraw from the research program.
+         * @description Takes effect at once; withdrawing again returns the same enrollment.
+         */
+        delete: operations["withdrawEnrollment"];
+        options?: never;
+        head?: never;
+        /**
+         * Approve or activate a user's enrollment (administrators only).
+         * @description Needs a token whose `role` claim is `admin`. A pending enrollment
+         *     becomes approved, an approved one active; repeating a step returns
+         *     the enrollment unchanged.
+         */
+        patch: operations["reviewEnrollment"];
+        trace?: never;
+    };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the audit entries about the caller, newest first.
+         * @description Every recorded access to the caller's account and health records:
+         *     who acted, what, when, and on which resource ids, never the values.
+         *     Pass `nextCursor` back as `cursor` for the next page. Any other
+         *     query parameter, or one given twice, gets 400.
+         */
+        get: operations["auditTrail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the caller's whole record.
+         * @description One JSON document, streamed as an attachment: the profile, the
+         *     research enrollment, and a FHIR Bundle with the Patient, every
+         *     Observation, Condition, Appointment and Consent on it, the care team
+         *     (as a CareTeam) and the in-app notifications (as Communications).
+         *     The last field is `"complete": true`; a body without it was cut off
+         *     by a failure and must be requested again. Takes no query parameters.
+         */
+        get: operations["exportRecord"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete the caller's account.
+         * @description Needs a sign-in less than 5 minutes old. Deletes the Identity
+         *     Platform user, the profile, sessions, care team, devices, inbox and
+         *     enrollment; the health records in the FHIR store are deleted, or
+         *     kept and de-linked when the deployment's retention rule is
+         *     `retain`. A failed request can be repeated: it continues where the
+         *     last one stopped.
+         */
+        delete: operations["deleteAccount"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -832,6 +938,79 @@ export interface components {
                 lng: number;
             };
             active?: boolean;
+        };
+        ResearchConsent: {
+            version: string;
+            title: string;
+            /** Format: date */
+            published: string;
+            sections: string[];
+        };
+        Enrollment: {
+            /** @enum {string} */
+            status: "pending" | "approved" | "active" | "withdrawn";
+            consentVersion: string;
+            /** Format: date-time */
+            signedAt: string;
+            /** Format: date-time */
+            approvedAt: string | null;
+            /** Format: date-time */
+            activatedAt: string | null;
+            /** Format: date-time */
+            withdrawnAt: string | null;
+        };
+        AuditPage: {
+            entries: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        AuditEntry: {
+            /** Format: date-time */
+            at: string;
+            /** @description The user id that acted; empty for a failed sign-in. */
+            actor: string;
+            /** @description Such as login, vitals.read or appointment.create. */
+            action: string;
+            /** @enum {string} */
+            outcome: "success" | "failure" | "denied";
+            reason?: string;
+            /** @description The function that recorded the entry. */
+            function: string;
+            resourceType?: string;
+            resourceId?: string;
+            resourceIds?: string[];
+            resourceCount?: number;
+            requestId?: string;
+            clientIp?: string;
+            userAgent?: string;
+        };
+        RecordExport: {
+            /** Format: date-time */
+            exportedAt: string;
+            /** @description The stored profile document as it is. */
+            profile: Record<string, never>;
+            /**
+             * @description The stored enrollment record, or `null`. Its fields carry the
+             *     server's own names (Status, ConsentVersion, ConsentID,
+             *     Generation, SignedAt, ApprovedAt, ActivatedAt, WithdrawnAt,
+             *     UpdatedAt).
+             */
+            enrollment: null | Record<string, never>;
+            bundle: {
+                /** @constant */
+                resourceType: "Bundle";
+                /** @constant */
+                type: "collection";
+                /** Format: date-time */
+                timestamp: string;
+                entry: {
+                    resource: {
+                        resourceType: string;
+                    };
+                }[];
+            };
+            /** @constant */
+            complete: true;
         };
     };
     responses: {
@@ -2104,6 +2283,334 @@ export interface operations {
             404: components["responses"]["ProviderNotFound"];
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    enrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consent text to sign, and the enrollment (`null` before the first signature). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consent: components["schemas"]["ResearchConsent"];
+                        enrollment: null | components["schemas"]["Enrollment"];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The version of the consent text that was read; only the current one is accepted. */
+                    consentVersion: string;
+                    /** @constant */
+                    agree: true;
+                };
+            };
+        };
+        responses: {
+            /** @description The caller is already enrolled; nothing changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enrollment"];
+                };
+            };
+            /** @description The consent is signed; the enrollment is pending. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enrollment"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "consent_version_missing" | "consent_not_agreed";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The account is incomplete, the consent version is not the current
+             *     one (`consent_outdated`), or the enrollment changed while the
+             *     request ran (`enrollment_changed`; try again).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "account_incomplete" | "consent_outdated" | "enrollment_changed";
+                    };
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    withdrawEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The withdrawn enrollment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enrollment"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller never signed the consent. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "not_enrolled";
+                    };
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reviewEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The user id of the enrollment. */
+                    uid: string;
+                    /** @enum {string} */
+                    status: "approved" | "active";
+                };
+            };
+        };
+        responses: {
+            /** @description The enrollment after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enrollment"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "uid_missing" | "invalid_status";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is not an administrator. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "admin_only";
+                    };
+                };
+            };
+            /** @description The user has no enrollment. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
+                };
+            };
+            /** @description The enrollment cannot take this step from its current status. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "invalid_transition";
+                    };
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    auditTrail: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description A query parameter is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "invalid_query" | "unknown_parameter" | "repeated_parameter" | "invalid_limit" | "invalid_cursor";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    "Content-Disposition": "attachment; filename=\"ihep-record.json\"";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordExport"];
+                };
+            };
+            400: components["responses"]["UnknownParameter"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["AccountIncomplete"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account is deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        deleted: true;
+                        /**
+                         * @description What happened to the health records.
+                         * @enum {string}
+                         */
+                        retention: "delete" | "retain";
+                        /** @description How many FHIR resources were deleted or de-linked. */
+                        fhirResources: number;
+                    };
+                };
+            };
+            /**
+             * @description The Bearer token is not valid (see the other operations), or the
+             *     sign-in is older than 5 minutes (`login_not_fresh`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "token_missing" | "token_malformed" | "token_expired" | "token_revoked" | "token_invalid" | "login_not_fresh";
+                    };
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

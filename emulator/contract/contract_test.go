@@ -32,16 +32,19 @@ var caseGroups = []struct {
 	{"catalog", catalogCases},
 	{"resources", resourcesCases},
 	{"providers", providersCases},
+	{"enrollment", enrollmentCases},
+	{"records", recordsCases},
 }
 
 // notDriven lists documented outcomes that no case can produce on a healthy
 // local stack, with the reason. A key without a method and path applies to
 // every operation.
 var notDriven = map[string]string{
-	"500 internal":                         "needs a server fault; httpapi's tests cover the rendering",
-	"503 unavailable":                      "needs a backing service to fail; httpapi's tests cover the rendering",
-	"POST /chat 503 assistant_unavailable": "needs a language model that keeps failing; the chat package's tests drive it with a local Vertex AI server",
-	"GET /providers 400 search_too_broad":  "needs more than 2,000 providers within the radius",
+	"500 internal":                                 "needs a server fault; httpapi's tests cover the rendering",
+	"503 unavailable":                              "needs a backing service to fail; httpapi's tests cover the rendering",
+	"POST /chat 503 assistant_unavailable":         "needs a language model that keeps failing; the chat package's tests drive it with a local Vertex AI server",
+	"GET /providers 400 search_too_broad":          "needs more than 2,000 providers within the radius",
+	"POST /twin-enrollment 409 enrollment_changed": "needs a second request to change the enrollment while the first one runs",
 }
 
 // undocumented lists HTTPS functions of the manifest that openapi.yaml does

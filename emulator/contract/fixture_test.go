@@ -51,6 +51,9 @@ const (
 	tokenFullTeam = "full team"
 	// tokenAdmin is a user with the custom claim role=admin.
 	tokenAdmin = "admin"
+	// tokenOldSignIn is a valid token of the patient whose sign-in is ten
+	// minutes old.
+	tokenOldSignIn = "old sign-in"
 )
 
 func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
@@ -75,8 +78,10 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	f.values[tokenIncomplete] = incompleteUser(t, cfg)
 	f.values[tokenAdmin] = adminUser(t, cfg)
 	f.values[tokenRevoked] = h.revokedSession(t, f)
-	f.values[tokenExpired] = unsignedToken(t, cfg.ProjectID, patient.UID, -2*time.Hour)
-	f.values[tokenForeign] = unsignedToken(t, "demo-other-project", patient.UID, 0)
+	f.values[tokenExpired] = unsignedToken(t, cfg.ProjectID, patient.UID, -2*time.Hour, 0)
+	f.values[tokenForeign] = unsignedToken(t, "demo-other-project", patient.UID, 0, 0)
+	f.values[tokenOldSignIn] = unsignedToken(t, cfg.ProjectID, patient.UID, 0, -10*time.Minute)
+	f.values["patientUid"] = patient.UID
 
 	now := time.Now().UTC()
 	f.values["recent"] = now.Add(-10 * time.Minute).Format(time.RFC3339)
@@ -182,11 +187,12 @@ func (h *harness) revokedSession(t *testing.T, f *fixture) string {
 }
 
 // unsignedToken builds an Auth emulator style token for uid, issued at
-// now+shift, for the project.
-func unsignedToken(t *testing.T, project, uid string, shift time.Duration) string {
+// now+shift, for the project, with a sign-in signedIn before the issue.
+func unsignedToken(t *testing.T, project, uid string, shift, signedIn time.Duration) string {
 	t.Helper()
-	issued := time.Now().Add(shift).Unix()
-	claims := map[string]any{"aud": project, "iss": "https://securetoken.google.com/" + project, "sub": uid, "iat": issued, "exp": issued + 3600, "auth_time": issued}
+	issued := time.Now().Add(shift)
+	claims := map[string]any{"aud": project, "iss": "https://securetoken.google.com/" + project, "sub": uid,
+		"iat": issued.Unix(), "exp": issued.Unix() + 3600, "auth_time": issued.Add(signedIn).Unix()}
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		t.Fatal(err)
