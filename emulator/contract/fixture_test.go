@@ -75,8 +75,8 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	f.values["patientId"] = patient.PatientID
 	f.values["password"] = testenv.TestPassword
 	f.values[tokenEmpty] = testenv.NewUser(t, cfg).Token
-	f.values[tokenIncomplete] = incompleteUser(t, cfg)
-	f.values[tokenAdmin] = adminUser(t, cfg)
+	f.values[tokenIncomplete] = identityUser(t, cfg, nil)
+	f.values[tokenAdmin] = identityUser(t, cfg, map[string]any{"role": "admin"})
 	f.values[tokenRevoked] = h.revokedSession(t, f)
 	f.values[tokenExpired] = unsignedToken(t, cfg.ProjectID, patient.UID, -2*time.Hour, 0)
 	f.values[tokenForeign] = unsignedToken(t, "demo-other-project", patient.UID, 0, 0)
@@ -119,28 +119,10 @@ func (f *fixture) value(t *testing.T, key string) string {
 
 func (f *fixture) expand(s string) string { return expandAll(s, f.values) }
 
-// incompleteUser creates an Identity Platform user without a profile or
-// Patient, as a sign-up that stopped half-way leaves it, and signs it in.
-func incompleteUser(t *testing.T, cfg config.Base) string {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := platform.NewAuth(ctx, cfg)
-	if err != nil {
-		t.Fatalf("auth client: %v", err)
-	}
-	email := testenv.UniqueEmail(t)
-	if _, err := admin.CreateUser(ctx, (&auth.UserToCreate{}).Email(email).Password(testenv.TestPassword)); err != nil {
-		t.Fatalf("create user: %v", err)
-	}
-	session, err := identity.New(cfg.IdentityAPIKey, cfg.AuthEmulatorHost).SignInWithPassword(ctx, email, testenv.TestPassword)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
-	return session.IDToken
-}
-
-// adminUser creates a user with the custom claim role=admin and signs it in.
-func adminUser(t *testing.T, cfg config.Base) string {
+// identityUser creates an Identity Platform user with the given custom
+// claims (none when nil) and no profile or Patient, and signs it in. Without
+// claims it is an account whose sign-up stopped half-way.
+func identityUser(t *testing.T, cfg config.Base, claims map[string]any) string {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := platform.NewAuth(ctx, cfg)
@@ -152,8 +134,10 @@ func adminUser(t *testing.T, cfg config.Base) string {
 	if err != nil {
 		t.Fatalf("create user: %v", err)
 	}
-	if err := admin.SetCustomUserClaims(ctx, user.UID, map[string]any{"role": "admin"}); err != nil {
-		t.Fatalf("set admin claim: %v", err)
+	if claims != nil {
+		if err := admin.SetCustomUserClaims(ctx, user.UID, claims); err != nil {
+			t.Fatalf("set custom claims: %v", err)
+		}
 	}
 	session, err := identity.New(cfg.IdentityAPIKey, cfg.AuthEmulatorHost).SignInWithPassword(ctx, email, testenv.TestPassword)
 	if err != nil {

@@ -2,7 +2,7 @@ package contract
 
 // Each function package registers its HTTPS functions with the Functions
 // Framework in init. A manifest function whose package is missing here
-// answers 404, and the contract test reports it by name.
+// returns 404, and the contract test reports it by name.
 import (
 	_ "github.com/ihep/backend/functions/accountdelete"
 	_ "github.com/ihep/backend/functions/audittrail"
