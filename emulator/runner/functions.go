@@ -5,6 +5,7 @@ package main
 // here; TestRunnerImportsManifestPackages fails otherwise.
 import (
 	_ "github.com/ihep/backend/functions/accountdelete"
+	_ "github.com/ihep/backend/functions/appointments"
 	_ "github.com/ihep/backend/functions/audittrail"
 	_ "github.com/ihep/backend/functions/auth"
 	_ "github.com/ihep/backend/functions/catalog"
@@ -12,7 +13,9 @@ import (
 	_ "github.com/ihep/backend/functions/directory"
 	_ "github.com/ihep/backend/functions/enrollment"
 	_ "github.com/ihep/backend/functions/export"
+	_ "github.com/ihep/backend/functions/notifications"
 	_ "github.com/ihep/backend/functions/profile"
+	_ "github.com/ihep/backend/functions/reminders"
 	_ "github.com/ihep/backend/functions/smoothvitals"
 	_ "github.com/ihep/backend/functions/survey"
 	_ "github.com/ihep/backend/functions/twin"

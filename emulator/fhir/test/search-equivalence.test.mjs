@@ -80,7 +80,7 @@ function observations() {
       const value = n % 4 === 1 ? EFFECTIVE_VALUES[(i + 3) % EFFECTIVE_VALUES.length] : {};
       resources.push({
         resourceType: 'Observation',
-        status: 'final',
+        status: n % 4 === 2 ? 'amended' : 'final',
         ...(tags.length > 0 ? { meta: { tag: tags } } : {}),
         code: { coding: CODINGS[n % CODINGS.length] },
         ...(subject ? { subject: { reference: subject } } : {}),
@@ -184,6 +184,10 @@ function namedQueries() {
     [['_id', `${first},${second},${third}`], ['code', `${LOINC}|8867-4,ABC-1`]],
     [['_id', ASSIGNED_IDS.join(',')], ['date', 'ge2026-11-03'], ['_sort', '-date']],
     [['_id', first], ['_id', `${first},${second}`]],
+    [['status', 'amended']],
+    [['status', 'FINAL'], ['date', 'ge2026-11-03'], ['_sort', 'date']],
+    [['status', 'final,amended'], ['subject', 'Patient/a']],
+    [['status:not', 'final'], ['_sort', '-date']],
     [['_sort', '-date']],
     [['_sort', 'date']],
     [],

@@ -1,0 +1,142 @@
+package appointments
+
+import (
+	"net/http"
+
+	"github.com/ihep/backend/shared/appointment"
+	"github.com/ihep/backend/shared/audit"
+	"github.com/ihep/backend/shared/fhir"
+	"github.com/ihep/backend/shared/httpapi"
+)
+
+// changeRequest is either a new status or a new time, never both.
+type changeRequest struct {
+	Status string `json:"status"`
+	Start  string `json:"start"`
+	End    string `json:"end"`
+}
+
+// transitions lists the statuses each status may change to. Only a
+// scheduled appointment changes; the others are final.
+var transitions = map[appointment.Status][]appointment.Status{
+	appointment.StatusScheduled: {appointment.StatusCompleted, appointment.StatusCancelled, appointment.StatusNoShow},
+}
+
+var errConflict = httpapi.NewError(http.StatusConflict, "conflict", "The appointment was changed since you read it: read it again and retry.")
+
+// change reschedules an appointment or sets its status: PATCH ?id= with
+// If-Match set to the version the client last read.
+func (s *Server) change(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := idParameter(r)
+	if err != nil {
+		return err
+	}
+	var req changeRequest
+	if err := httpapi.Decode(w, r, maxBody, &req); err != nil {
+		return err
+	}
+	ifMatch := r.Header.Get("If-Match")
+	if ifMatch == "" {
+		return httpapi.NewError(http.StatusPreconditionRequired, "precondition_required", "Send the If-Match header with the appointment's version.")
+	}
+	c, err := s.caller(r)
+	if err != nil {
+		return err
+	}
+	resource, meta, err := s.loadAudited(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	if !sameVersion(ifMatch, meta) {
+		return errConflict
+	}
+
+	action, err := s.apply(r, req, c, resource)
+	if err != nil {
+		return err
+	}
+	// The store rejects the write if anyone changed the resource since the
+	// read above, so only one of two concurrent changes wins.
+	updated, err := resource.Updated()
+	if err != nil {
+		return httpapi.Unavailable(err)
+	}
+	newMeta, err := s.FHIR.Update(ctx, "Appointment", id, updated, meta.ETag)
+	if fhir.IsPreconditionFailed(err) {
+		return errConflict
+	}
+	if err != nil {
+		return httpapi.Unavailable(err)
+	}
+	if err := s.record(ctx, c, action, audit.OutcomeSuccess, id); err != nil {
+		return err
+	}
+	return respondOne(w, http.StatusOK, resource, newMeta)
+}
+
+// apply changes resource as req asks and returns the audit action.
+func (s *Server) apply(r *http.Request, req changeRequest, c caller, resource *appointment.Resource) (string, error) {
+	current, _ := appointment.StatusFromFHIR(resource.Status)
+	switch {
+	case req.Status != "" && (req.Start != "" || req.End != ""):
+		return "", badRequest("invalid_change", "Change either the status or the time, not both.")
+	case req.Status != "":
+		target, ok := appointment.ParseStatus(req.Status)
+		if !ok {
+			return "", badRequest("invalid_status", "status must be completed, cancelled or no-show.")
+		}
+		if !allowed(current, target) {
+			return "", invalidTransition(current, target)
+		}
+		resource.Status = target.FHIR()
+		return "appointment." + string(target), nil
+	case req.Start != "":
+		if current != appointment.StatusScheduled {
+			return "", invalidTransition(current, appointment.StatusScheduled)
+		}
+		return "appointment.reschedule", s.reschedule(r, req, c, resource)
+	default:
+		return "", badRequest("empty_change", "Send a status or a new start.")
+	}
+}
+
+func allowed(from, to appointment.Status) bool {
+	for _, next := range transitions[from] {
+		if next == to {
+			return true
+		}
+	}
+	return false
+}
+
+func invalidTransition(from, to appointment.Status) error {
+	return httpapi.NewError(http.StatusConflict, "invalid_transition", "A "+string(from)+" appointment cannot become "+string(to)+".")
+}
+
+// reschedule moves the appointment under the same rules as a new one. Without
+// an end it keeps its length.
+func (s *Server) reschedule(r *http.Request, req changeRequest, c caller, resource *appointment.Resource) error {
+	oldStart, oldEnd, err := resource.Period()
+	if err != nil {
+		return httpapi.Unavailable(err)
+	}
+	start, err := parseInstant(req.Start, "start")
+	if err != nil {
+		return err
+	}
+	end := start.Add(oldEnd.Sub(oldStart))
+	if req.End != "" {
+		if end, err = parseInstant(req.End, "end"); err != nil {
+			return err
+		}
+	}
+	if err := checkPeriod(start, end, s.now()); err != nil {
+		return err
+	}
+	if err := s.checkOverlap(r.Context(), c.PatientID, resource.ID, resource.Type(), start, end); err != nil {
+		return err
+	}
+	resource.Start, resource.End = appointment.FormatInstant(start), appointment.FormatInstant(end)
+	return nil
+}
