@@ -503,6 +503,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the caller's appointments, or read one with `id`.
+         * @description Without `id`: the caller's appointments by start time, oldest first,
+         *     in pages of `limit`; pass `nextCursor` back as `cursor`, with the
+         *     same filters, for the next page. Any other query parameter, or one
+         *     given twice, gets 400.
+         *
+         *     With `id` (alone): that appointment, with its version in the `ETag`
+         *     header and in `version`. Another patient's appointment gets 404,
+         *     like one that does not exist.
+         */
+        get: operations["appointments"];
+        put?: never;
+        /**
+         * Book an appointment.
+         * @description Books an appointment with an active provider of the directory that
+         *     offers the type. It must start in the future, within two years,
+         *     last at most 12 hours (30 minutes without `end`) and, unless it is a
+         *     group appointment, overlap no other scheduled one. With an
+         *     `Idempotency-Key` header a retried request returns the appointment
+         *     the first one booked, with 200. The body is at most 8 KiB.
+         */
+        post: operations["bookAppointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Reschedule an appointment or set its status.
+         * @description Changes the appointment `id`: either a new `start` (and optionally
+         *     `end`; without it the length stays), or a `status`. Only a scheduled
+         *     appointment changes, to completed, cancelled or no-show. `If-Match`
+         *     must carry the version from the last read (`ETag` or `version`); a
+         *     stale one gets 409 `conflict`. The body is at most 8 KiB.
+         */
+        patch: operations["changeAppointment"];
+        trace?: never;
+    };
+    "/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register the device's FCM token for push notifications.
+         * @description Registering a known token refreshes it (200). A user keeps at most
+         *     10 devices; registering an eleventh removes the least recently
+         *     refreshed one. The body is at most 8 KiB.
+         */
+        post: operations["registerDevice"];
+        /**
+         * Stop push notifications to a device.
+         * @description Removing a token that is not registered also succeeds. The body is at most 8 KiB.
+         */
+        delete: operations["unregisterDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's in-app notifications, newest first.
+         * @description Pass `nextCursor` back as `cursor` for the next page. Any other
+         *     query parameter gets 400.
+         */
+        get: operations["notifications"];
+        put?: never;
+        /**
+         * Mark notifications read.
+         * @description Ids that are not the caller's notifications are skipped; `updated`
+         *     counts the others. The body is at most 16 KiB.
+         */
+        post: operations["markNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1012,6 +1108,83 @@ export interface components {
             /** @constant */
             complete: true;
         };
+        /** @enum {string} */
+        AppointmentStatus: "scheduled" | "completed" | "cancelled" | "no-show";
+        Appointment: {
+            id: string;
+            providerId: string;
+            type: components["schemas"]["AppointmentType"];
+            status: components["schemas"]["AppointmentStatus"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 in UTC.
+             */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            /** @description Absent when empty. */
+            location?: string;
+            /** @description Absent when empty. */
+            notes?: string;
+            /** @description The ETag to send in If-Match; absent in listings. */
+            version?: string;
+        };
+        AppointmentPage: {
+            appointments: components["schemas"]["Appointment"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        BookAppointmentRequest: {
+            providerId: string;
+            type: components["schemas"]["AppointmentType"];
+            /** Format: date-time */
+            start: string;
+            /**
+             * Format: date-time
+             * @description Defaults to 30 minutes after start.
+             */
+            end?: string;
+            location?: string;
+            notes?: string;
+        };
+        /** @description Either `status`, or `start` with an optional `end`. */
+        ChangeAppointmentRequest: {
+            /** @enum {string} */
+            status?: "completed" | "cancelled" | "no-show";
+            /** Format: date-time */
+            start?: string;
+            /** Format: date-time */
+            end?: string;
+        } | unknown | unknown;
+        DeviceRequest: {
+            /** @description The FCM registration token (printable ASCII, no spaces). */
+            token: string;
+            /** @enum {string} */
+            platform?: "" | "android" | "ios" | "web";
+        };
+        Device: {
+            /** @description The SHA-256 of the token, in hex. */
+            id: string;
+            registered: boolean;
+        };
+        NotificationPage: {
+            notifications: {
+                id: string;
+                /** @description Such as appointment_reminder. */
+                kind: string;
+                title: string;
+                body: string;
+                /** @description Ids the client can open, such as the appointment id. */
+                data?: {
+                    [key: string]: string;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                read: boolean;
+            }[];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            nextCursor?: string;
+        };
     };
     responses: {
         /**
@@ -1151,12 +1324,41 @@ export interface components {
                 };
             };
         };
+        /**
+         * @description No appointment with this id was found. Another patient's appointment
+         *     gets the same answer.
+         */
+        AppointmentNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "not_found";
+                };
+            };
+        };
+        /** @description The request is not valid. */
+        DeviceRequestInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_token" | "invalid_platform";
+                };
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
     headers: {
         /** @description Seconds to wait before trying again. */
         RetryAfter: number;
+        /** @description The appointment's version; send it in If-Match to change it. */
+        AppointmentETag: string;
     };
     pathItems: never;
 }
@@ -2611,6 +2813,368 @@ export interface operations {
                     };
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    appointments: {
+        parameters: {
+            query?: {
+                /** @description Read this appointment; the other parameters are then ignored. */
+                id?: string;
+                /** @description Only appointments that start at or after this instant. */
+                from?: string;
+                /** @description Only appointments that start before this instant; must be after `from`. */
+                to?: string;
+                status?: components["schemas"]["AppointmentStatus"];
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of appointments, or the one appointment asked for with `id`. */
+            200: {
+                headers: {
+                    /** @description The appointment's version, when one was read by `id`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentPage"] | components["schemas"]["Appointment"];
+                };
+            };
+            /** @description A query parameter is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "invalid_query" | "unknown_parameter" | "repeated_parameter" | "invalid_from" | "invalid_to" | "invalid_range" | "invalid_status" | "invalid_limit" | "invalid_cursor" | "id_required";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["AppointmentNotFound"];
+            409: components["responses"]["AccountIncomplete"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bookAppointment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any client-chosen key of at most 128 characters, unique per booking. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookAppointmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The appointment an earlier request with the same Idempotency-Key booked. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["AppointmentETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description The appointment is booked. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["AppointmentETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description The request is not valid, or the provider does not offer the type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "provider_required" | "invalid_type" | "location_too_long" | "notes_too_long" | "start_required" | "invalid_start" | "invalid_end" | "start_in_past" | "start_too_far" | "invalid_period" | "invalid_idempotency_key" | "type_not_offered";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No active provider with this id is in the directory. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "provider_not_found";
+                    };
+                };
+            };
+            /** @description The account is incomplete, or the time overlaps another scheduled appointment. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "account_incomplete" | "overlap";
+                    };
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changeAppointment: {
+        parameters: {
+            query: {
+                /** @example 3f9a6c1e-7b2d-4c51-9e0a-5d8b7f4e2a10 */
+                id: string;
+            };
+            header: {
+                /**
+                 * @description The appointment's version, as its ETag or `version` gave it.
+                 * @example W/"2"
+                 */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeAppointmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed appointment, with its new version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["AppointmentETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "id_required" | "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_change" | "invalid_status" | "empty_change" | "invalid_start" | "invalid_end" | "start_in_past" | "start_too_far" | "invalid_period";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["AppointmentNotFound"];
+            /**
+             * @description The account is incomplete, the version is stale (`conflict`), the
+             *     status change is not allowed (`invalid_transition`) or the new
+             *     time overlaps another scheduled appointment (`overlap`).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "account_incomplete" | "conflict" | "invalid_transition" | "overlap";
+                    };
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The If-Match header is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "precondition_required";
+                    };
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    registerDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceRequest"];
+            };
+        };
+        responses: {
+            /** @description The token was registered already; it is refreshed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description The token is registered. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            400: components["responses"]["DeviceRequestInvalid"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unregisterDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceRequest"];
+            };
+        };
+        responses: {
+            /** @description The token is not registered any more. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            400: components["responses"]["DeviceRequestInvalid"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    notifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; opaque. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of notifications. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description A query parameter is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "invalid_query" | "unknown_parameter" | "invalid_limit" | "invalid_cursor";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description How many notifications were marked read. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        updated: number;
+                    };
+                };
+            };
+            /** @description The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "empty_body" | "invalid_json" | "invalid_field" | "unknown_field" | "invalid_ids";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

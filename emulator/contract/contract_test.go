@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,6 +34,8 @@ var caseGroups = []struct {
 	{"resources", resourcesCases},
 	{"providers", providersCases},
 	{"enrollment", enrollmentCases},
+	{"appointments", appointmentsCases},
+	{"notifications", notificationsCases},
 	{"records", recordsCases},
 }
 
@@ -167,9 +170,14 @@ func bearerCases(h *harness) []apiCase {
 			target, header := requiredParameters(path, op)
 			base := apiCase{method: method, target: target, header: header, contentType: contentType, body: body, status: http.StatusUnauthorized}
 			prefix := method + " " + path + " "
-			add := func(name, auth, code string, header map[string]string) {
+			add := func(name, auth, code string, extra map[string]string) {
 				c := base
-				c.name, c.auth, c.code, c.header = prefix+name, auth, code, header
+				c.name, c.auth, c.code = prefix+name, auth, code
+				c.header = maps.Clone(header)
+				if c.header == nil {
+					c.header = map[string]string{}
+				}
+				maps.Copy(c.header, extra)
 				cases = append(cases, c)
 			}
 			add("no token", "", "token_missing", nil)

@@ -101,6 +101,7 @@ func newFixture(t *testing.T, h *harness, cfg config.Base) *fixture {
 	f.storeDay(t, patient.PatientID, now)
 	f.values["providerId"] = f.storeProvider(t, "contract-"+f.values["run"])
 	f.values[tokenFullTeam] = f.fullCareTeam(t)
+	f.storeInbox(t, patient.UID, now)
 	if err := catalog.NewStore(f.firestore).SeedConditions(ctx); err != nil {
 		t.Fatalf("seed the conditions catalog: %v", err)
 	}
@@ -275,5 +276,19 @@ func deleteAtEnd(collection, field, key string) func(*testing.T, *fixture, respo
 				f.top.Errorf("delete %s/%s: %v", collection, id, err)
 			}
 		})
+	}
+}
+
+// storeInbox puts two unread notifications in the user's inbox, as the
+// reminder job would.
+func (f *fixture) storeInbox(t *testing.T, uid string, now time.Time) {
+	t.Helper()
+	inbox := f.firestore.Collection("inboxes").Doc(uid).Collection("entries")
+	for i, id := range []string{"contract-1", "contract-2"} {
+		entry := map[string]any{"kind": "appointment_reminder", "title": "Appointment tomorrow", "body": "You have an appointment tomorrow.",
+			"data": map[string]string{"appointmentId": "a1"}, "createdAt": now.Add(time.Duration(-i) * time.Minute), "read": false}
+		if _, err := inbox.Doc(id).Set(context.Background(), entry); err != nil {
+			t.Fatalf("store inbox entry: %v", err)
+		}
 	}
 }

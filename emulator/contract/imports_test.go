@@ -5,6 +5,7 @@ package contract
 // returns 404, and the contract test reports it by name.
 import (
 	_ "github.com/ihep/backend/functions/accountdelete"
+	_ "github.com/ihep/backend/functions/appointments"
 	_ "github.com/ihep/backend/functions/audittrail"
 	_ "github.com/ihep/backend/functions/auth"
 	_ "github.com/ihep/backend/functions/catalog"
@@ -12,6 +13,7 @@ import (
 	_ "github.com/ihep/backend/functions/directory"
 	_ "github.com/ihep/backend/functions/enrollment"
 	_ "github.com/ihep/backend/functions/export"
+	_ "github.com/ihep/backend/functions/notifications"
 	_ "github.com/ihep/backend/functions/profile"
 	_ "github.com/ihep/backend/functions/survey"
 	_ "github.com/ihep/backend/functions/twin"
