@@ -67,9 +67,9 @@ variable "fhir_notification_topic" {
 }
 
 variable "firestore_ttl_collections" {
-  description = "Firestore collection groups whose documents carry an expireAt timestamp and are deleted by a TTL policy: rate-limit counters, token revocations and sessions."
+  description = "Firestore collection groups whose documents carry an expireAt timestamp and are deleted by a TTL policy: rate-limit counters, token revocations, sessions, the appointment leases that crashed instances left behind, sent-reminder markers and inbox entries (collection group entries)."
   type        = list(string)
-  default     = ["rateLimits", "revocations", "sessions"]
+  default     = ["rateLimits", "revocations", "sessions", "appointmentLeases", "appointmentReminders", "entries"]
 }
 
 variable "trusted_proxy_hops" {

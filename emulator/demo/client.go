@@ -33,12 +33,15 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("status %d %s: %s", e.Status, e.Code, e.Text)
 }
 
-// call sends body with the given content type and decodes a 2xx response
-// into out. Any other response is an *apiError.
-func (c *client) call(ctx context.Context, method, path, token, contentType string, body []byte, out any) (int, error) {
+// call sends body with the given content type and extra headers, and
+// decodes a 2xx response into out. Any other response is an *apiError.
+func (c *client) call(ctx context.Context, method, path, token, contentType string, header http.Header, body []byte, out any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
+	}
+	for key, values := range header {
+		req.Header[key] = values
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
@@ -70,17 +73,22 @@ func (c *client) call(ctx context.Context, method, path, token, contentType stri
 }
 
 func (c *client) postJSON(ctx context.Context, path, token string, in, out any) (int, error) {
+	return c.sendJSON(ctx, http.MethodPost, path, token, nil, in, out)
+}
+
+// sendJSON sends in as a JSON body with the given method and headers.
+func (c *client) sendJSON(ctx context.Context, method, path, token string, header http.Header, in, out any) (int, error) {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return 0, err
 	}
-	return c.call(ctx, http.MethodPost, path, token, "application/json", body, out)
+	return c.call(ctx, method, path, token, "application/json", header, body, out)
 }
 
 // getJSON returns the response body of a GET, indented for printing.
 func (c *client) getJSON(ctx context.Context, token, path string) (string, error) {
 	var raw json.RawMessage
-	if _, err := c.call(ctx, http.MethodGet, path, token, "", nil, &raw); err != nil {
+	if _, err := c.call(ctx, http.MethodGet, path, token, "", nil, nil, &raw); err != nil {
 		return "", err
 	}
 	var out bytes.Buffer
@@ -121,7 +129,7 @@ type recordResult struct {
 // record posts readings and tallies the outcomes into t.
 func (c *client) record(ctx context.Context, token, contentType string, body []byte, t *tally) error {
 	var res recordResult
-	if _, err := c.call(ctx, http.MethodPost, "/vitals", token, contentType, body, &res); err != nil {
+	if _, err := c.call(ctx, http.MethodPost, "/vitals", token, contentType, nil, body, &res); err != nil {
 		return err
 	}
 	for _, r := range res.Results {
@@ -167,7 +175,7 @@ func (c *client) smoothedUpTo(ctx context.Context, token, kind string, at time.T
 			Smoothed    map[string]*json.RawMessage `json:"smoothed"`
 		} `json:"readings"`
 	}
-	if _, err := c.call(ctx, http.MethodGet, "/vitals?limit=1&type="+kind, token, "", nil, &page); err != nil {
+	if _, err := c.call(ctx, http.MethodGet, "/vitals?limit=1&type="+kind, token, "", nil, nil, &page); err != nil {
 		return false, err
 	}
 	if len(page.Readings) == 0 || page.Readings[0].EffectiveAt.Before(at) {

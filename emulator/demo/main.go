@@ -4,7 +4,10 @@
 // functions. Through the vitals function it imports one Synthea patient's
 // vital signs, a generated week of wearable readings and a week of daily
 // home checks. It then waits until the smoother has caught up and prints the
-// wellness dashboard and the twin.
+// wellness dashboard and the twin. Last, it sets the demo patient's time zone,
+// survey answers and primary provider, books a follow-up, runs the reminder
+// job until the reminder reaches the inbox, and asks the health assistant
+// about the next appointment.
 //
 // Apart from the catalog, it talks only to the runner (IHEP_RUNNER_URL), as
 // the web client would, so every reading takes the production path:
@@ -86,7 +89,12 @@ func run(ctx context.Context, runnerURL, dataDir string) error {
 		}
 		fmt.Printf("\nGET %s/%s\n%s\n", runnerURL, name, body)
 	}
-	return nil
+
+	fmt.Println()
+	if err := setUpCare(ctx, c, token, time.Now()); err != nil {
+		return err
+	}
+	return askAssistant(ctx, c, token, "When is my next appointment?")
 }
 
 // wearableStart begins the generated week seven days before the start of the

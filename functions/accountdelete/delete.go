@@ -36,8 +36,9 @@ type step struct {
 // TODO: documents without the user id in their path stay until they
 // expire or empty: revocations/{uid} (1-hour TTL), rate-limit counters,
 // the reminder job's sent markers (keyed by a hash of appointment id,
-// window and start, kept a week after the start) and the smoother's queue
-// of pending Observation ids. They contain ids and times only.
+// window and start, kept a week after the start), the smoother's queue of
+// pending Observation ids and an appointment lease that a crashed instance
+// left (10-minute TTL). They contain ids and times only.
 func (s *Server) steps() []step {
 	return []step{
 		{"start", s.startJob},

@@ -1,6 +1,7 @@
 package appointments
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/ihep/backend/shared/appointment"
@@ -20,6 +21,16 @@ type changeRequest struct {
 // scheduled appointment changes; the others are final.
 var transitions = map[appointment.Status][]appointment.Status{
 	appointment.StatusScheduled: {appointment.StatusCompleted, appointment.StatusCancelled, appointment.StatusNoShow},
+}
+
+// actionReschedule is the audit action of a new time.
+const actionReschedule = "appointment.reschedule"
+
+// rescheduled returns the booking of resource's new time, which reschedule
+// has just set from valid instants.
+func rescheduled(resource *appointment.Resource) booking {
+	start, end, _ := resource.Period()
+	return booking{Type: resource.Type(), Start: start, End: end, ID: resource.ID}
 }
 
 var errConflict = httpapi.NewError(http.StatusConflict, "conflict", "The appointment was changed since you read it: read it again and retry.")
@@ -52,22 +63,25 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request) error {
 		return errConflict
 	}
 
-	action, err := s.apply(r, req, c, resource)
+	action, err := s.apply(req, resource)
 	if err != nil {
 		return err
 	}
 	// The store rejects the write if anyone changed the resource since the
 	// read above, so only one of two concurrent changes wins.
-	updated, err := resource.Updated()
-	if err != nil {
-		return httpapi.Unavailable(err)
+	var newMeta fhir.Meta
+	update := func(ctx context.Context) error {
+		var err error
+		newMeta, err = s.update(ctx, resource, meta.ETag)
+		return err
 	}
-	newMeta, err := s.FHIR.Update(ctx, "Appointment", id, updated, meta.ETag)
-	if fhir.IsPreconditionFailed(err) {
-		return errConflict
+	if action == actionReschedule {
+		err = s.bookWithoutOverlap(ctx, c.PatientID, rescheduled(resource), update)
+	} else {
+		err = update(ctx)
 	}
 	if err != nil {
-		return httpapi.Unavailable(err)
+		return err
 	}
 	if err := s.record(ctx, c, action, audit.OutcomeSuccess, id); err != nil {
 		return err
@@ -75,8 +89,24 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request) error {
 	return respondOne(w, http.StatusOK, resource, newMeta)
 }
 
+// update writes resource if its version is still etag.
+func (s *Server) update(ctx context.Context, resource *appointment.Resource, etag string) (fhir.Meta, error) {
+	updated, err := resource.Updated()
+	if err != nil {
+		return fhir.Meta{}, httpapi.Unavailable(err)
+	}
+	meta, err := s.FHIR.Update(ctx, "Appointment", resource.ID, updated, etag)
+	if fhir.IsPreconditionFailed(err) {
+		return fhir.Meta{}, errConflict
+	}
+	if err != nil {
+		return fhir.Meta{}, httpapi.Unavailable(err)
+	}
+	return meta, nil
+}
+
 // apply changes resource as req asks and returns the audit action.
-func (s *Server) apply(r *http.Request, req changeRequest, c caller, resource *appointment.Resource) (string, error) {
+func (s *Server) apply(req changeRequest, resource *appointment.Resource) (string, error) {
 	current, _ := appointment.StatusFromFHIR(resource.Status)
 	switch {
 	case req.Status != "" && (req.Start != "" || req.End != ""):
@@ -95,7 +125,7 @@ func (s *Server) apply(r *http.Request, req changeRequest, c caller, resource *a
 		if current != appointment.StatusScheduled {
 			return "", invalidTransition(current, appointment.StatusScheduled)
 		}
-		return "appointment.reschedule", s.reschedule(r, req, c, resource)
+		return actionReschedule, s.reschedule(req, resource)
 	default:
 		return "", badRequest("empty_change", "Send a status or a new start.")
 	}
@@ -114,9 +144,9 @@ func invalidTransition(from, to appointment.Status) error {
 	return httpapi.NewError(http.StatusConflict, "invalid_transition", "A "+string(from)+" appointment cannot become "+string(to)+".")
 }
 
-// reschedule moves the appointment under the same rules as a new one. Without
-// an end it keeps its length.
-func (s *Server) reschedule(r *http.Request, req changeRequest, c caller, resource *appointment.Resource) error {
+// reschedule moves the appointment under the same period rules as a new
+// one; change checks the overlap. Without an end it keeps its length.
+func (s *Server) reschedule(req changeRequest, resource *appointment.Resource) error {
 	oldStart, oldEnd, err := resource.Period()
 	if err != nil {
 		return httpapi.Unavailable(err)
@@ -132,9 +162,6 @@ func (s *Server) reschedule(r *http.Request, req changeRequest, c caller, resour
 		}
 	}
 	if err := checkPeriod(start, end, s.now()); err != nil {
-		return err
-	}
-	if err := s.checkOverlap(r.Context(), c.PatientID, resource.ID, resource.Type(), start, end); err != nil {
 		return err
 	}
 	resource.Start, resource.End = appointment.FormatInstant(start), appointment.FormatInstant(end)

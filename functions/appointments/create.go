@@ -65,13 +65,19 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkProvider(ctx, fields.ProviderID, fields.Type); err != nil {
 		return err
 	}
-	if err := s.checkOverlap(ctx, c.PatientID, "", fields.Type, fields.Start, fields.End); err != nil {
-		return err
-	}
 
-	meta, data, err := s.FHIR.Create(ctx, "Appointment", appointment.New(fields), ifNoneExist(fields.RequestID))
+	var meta fhir.Meta
+	var data []byte
+	want := booking{Type: fields.Type, Start: fields.Start, End: fields.End, RequestID: fields.RequestID}
+	err = s.bookWithoutOverlap(ctx, c.PatientID, want, func(ctx context.Context) error {
+		var err error
+		if meta, data, err = s.FHIR.Create(ctx, "Appointment", appointment.New(fields), ifNoneExist(fields.RequestID)); err != nil {
+			return httpapi.Unavailable(err)
+		}
+		return nil
+	})
 	if err != nil {
-		return httpapi.Unavailable(err)
+		return err
 	}
 	stored, err := appointment.Decode(data)
 	if err != nil {

@@ -34,14 +34,22 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	testenv.Require(t)
 	cfg := testenv.Config(t)
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	server, err := NewServer(context.Background(), cfg, logger)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	h := &harness{t: t, cfg: cfg, server: server}
+	h := &harness{t: t, cfg: cfg}
+	h.server = h.newInstance()
 	h.provider = h.seedProvider(true, []string{"telehealth", "in-person", "group"})
 	return h
+}
+
+// newInstance starts another server on the harness's configuration, like a
+// second instance of the function.
+func (h *harness) newInstance() *Server {
+	h.t.Helper()
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	server, err := NewServer(context.Background(), h.cfg, logger)
+	if err != nil {
+		h.t.Fatalf("NewServer: %v", err)
+	}
+	return server
 }
 
 // seedProvider stores a directory entry through the directory store. A
@@ -85,6 +93,13 @@ func (r response) list() listResponse {
 
 func (h *harness) do(method, query, token string, body any, header map[string]string) response {
 	h.t.Helper()
+	return h.doOn(h.server, method, query, token, body, header)
+}
+
+// doOn sends the request to server, one of several instances that share
+// the harness's Firestore and FHIR store.
+func (h *harness) doOn(server *Server, method, query, token string, body any, header map[string]string) response {
+	h.t.Helper()
 	var reader io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -104,7 +119,7 @@ func (h *harness) do(method, query, token string, body any, header map[string]st
 		r.Header.Set(k, v)
 	}
 	w := httptest.NewRecorder()
-	h.server.Handler().ServeHTTP(w, r)
+	server.Handler().ServeHTTP(w, r)
 	out := response{status: w.Code, header: w.Header(), raw: w.Body.Bytes()}
 	if err := json.Unmarshal(w.Body.Bytes(), &out.body); err != nil {
 		h.t.Fatalf("non-JSON response %d: %s", w.Code, w.Body)

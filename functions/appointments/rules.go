@@ -71,22 +71,42 @@ func (s *Server) checkProvider(ctx context.Context, providerID, appointmentType 
 	return nil
 }
 
-// checkOverlap returns 409 overlap when another booked appointment of the
-// patient overlaps [start, end). Group appointments overlap anything.
-// skipID is the appointment being rescheduled.
-//
-// TODO: two requests that book overlapping times at the same moment can
-// both pass this check, because the search and the write are not atomic.
-// A per-patient lock (a Firestore lease around check and write) would
-// close the gap at the cost of two more Firestore writes per booking.
-func (s *Server) checkOverlap(ctx context.Context, patientID, skipID, appointmentType string, start, end time.Time) error {
-	if appointmentType == appointment.TypeGroup {
-		return nil
+// booking is a time a patient requests: a new appointment, or a new time
+// for the appointment ID. Neither ID nor an appointment that carries
+// RequestID (a retry of the same create) counts as an overlap.
+type booking struct {
+	Type       string
+	Start, End time.Time
+	ID         string
+	RequestID  string
+}
+
+var errOverlap = httpapi.NewError(http.StatusConflict, "overlap", "This time overlaps another of your appointments.")
+
+// bookWithoutOverlap runs write, the FHIR create or update that stores b,
+// unless another booked appointment of the patient overlaps b. It holds the
+// patient's lease around the check and the write, so that of two bookings
+// that overlap each other only one is stored. Group appointments overlap
+// anything and need neither check nor lease.
+func (s *Server) bookWithoutOverlap(ctx context.Context, patientID string, b booking, write func(ctx context.Context) error) error {
+	if b.Type == appointment.TypeGroup {
+		return write(ctx)
 	}
+	return s.withPatientLease(ctx, patientID, func(ctx context.Context) error {
+		if err := s.checkOverlap(ctx, patientID, b); err != nil {
+			return err
+		}
+		return write(ctx)
+	})
+}
+
+// checkOverlap returns 409 overlap when another booked appointment of the
+// patient, other than a group one, overlaps b.
+func (s *Server) checkOverlap(ctx context.Context, patientID string, b booking) error {
 	params := url.Values{
 		"patient": {"Patient/" + patientID},
 		"status":  {appointment.StatusScheduled.FHIR()},
-		"date":    {"gt" + appointment.FormatInstant(start.Add(-MaxDuration)), "lt" + appointment.FormatInstant(end)},
+		"date":    {"gt" + appointment.FormatInstant(b.Start.Add(-MaxDuration)), "lt" + appointment.FormatInstant(b.End)},
 		"_count":  {strconv.Itoa(overlapSearchCount)},
 	}
 	bundle, err := s.FHIR.Search(ctx, "Appointment", params)
@@ -95,15 +115,15 @@ func (s *Server) checkOverlap(ctx context.Context, patientID, skipID, appointmen
 	}
 	for _, entry := range bundle.Entry {
 		other, err := appointment.Decode(entry.Resource)
-		if err != nil || other.ID == skipID || other.Type() == appointment.TypeGroup {
+		if err != nil || other.ID == b.ID || other.Type() == appointment.TypeGroup || other.HasRequestID(b.RequestID) {
 			continue
 		}
 		otherStart, otherEnd, err := other.Period()
 		if err != nil {
 			continue
 		}
-		if otherStart.Before(end) && otherEnd.After(start) {
-			return httpapi.NewError(http.StatusConflict, "overlap", "This time overlaps another of your appointments.")
+		if otherStart.Before(b.End) && otherEnd.After(b.Start) {
+			return errOverlap
 		}
 	}
 	return nil

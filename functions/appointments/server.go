@@ -22,6 +22,7 @@ type Server struct {
 	handler   http.Handler
 	directory *directory.Store
 	now       func() time.Time
+	lease     leaseTiming
 }
 
 // NewServer validates cfg and builds the clients. A nil logger means the
@@ -31,7 +32,7 @@ func NewServer(ctx context.Context, cfg config.Base, logger *slog.Logger) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: deps, directory: directory.NewStore(deps.Firestore), now: time.Now}
+	s := &Server{Deps: deps, directory: directory.NewStore(deps.Firestore), now: time.Now, lease: defaultLeaseTiming}
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodPatch}
 	s.handler = deps.Handlers(map[string]service.Endpoint{
 		FunctionName: {Methods: methods, Serve: s.serve},

@@ -196,6 +196,21 @@ func (r *Resource) ProviderID() string {
 	return ""
 }
 
+// HasRequestID reports whether the appointment was booked by the create
+// request requestID (an identifier of RequestIdentifierSystem). It is false
+// for an empty requestID.
+func (r *Resource) HasRequestID(requestID string) bool {
+	if requestID == "" {
+		return false
+	}
+	for _, id := range r.Identifier {
+		if id.System == RequestIdentifierSystem && id.Value == requestID {
+			return true
+		}
+	}
+	return false
+}
+
 // Location returns the display text of the Location participant, or "".
 func (r *Resource) Location() string {
 	for _, p := range r.Participant {
