@@ -82,6 +82,13 @@ func TestEveryPHIFunctionAudits(t *testing.T) {
 				continue
 			}
 			got = append(got, auditKey{e.Function, e.Action, e.Outcome, e.ResourceType})
+			if e.Function == "appointment-reminders" {
+				// A scheduled job: no request, and the service is the actor.
+				if e.Actor != "service:appointment-reminders" || e.ResourceID == "" || e.At.IsZero() {
+					t.Errorf("%s: entry %+v, want the service actor and the appointment id", step.name, e)
+				}
+				continue
+			}
 			if e.RequestID == "" || e.ClientIP == "" || e.UserAgent != c.userAgent || e.At.IsZero() || e.Actor != uid {
 				t.Errorf("%s: entry %+v lacks the request id, client address, user agent, time or actor", step.name, e)
 			}
@@ -143,7 +150,7 @@ func auditWalk(c *client, fs *firestore.Client, uid *string, email, password, pr
 		{"appointments", "appointments book", func() { appointmentID, version = c.bookAppointment(providerID, "walk notes") }, success("appointments", "appointment.create", "Appointment")},
 		{"appointments", "appointments list", get("appointments"), success("appointments", "appointment.list", "Appointment")},
 		{"appointments", "appointments read", func() { c.must(http.StatusOK, http.MethodGet, "appointments?id="+appointmentID, nil) }, success("appointments", "appointment.read", "Appointment")},
-		{"appointment-reminders", "reminders and notify", func() { notificationID = c.runReminders(fs, *uid) }, nil},
+		{"appointment-reminders", "reminders and notify", func() { notificationID = c.runReminders(fs, *uid) }, success("appointment-reminders", "appointment.remind", "Appointment")},
 		{"notifications", "notifications list", get("notifications"), nil},
 		{"notifications", "notifications mark read", func() {
 			c.must(http.StatusOK, http.MethodPost, "notifications", map[string]any{"ids": []string{notificationID}})
