@@ -1113,13 +1113,8 @@ export interface components {
                 /** Format: date-time */
                 updatedAt?: string;
             }[];
-            /**
-             * @description The stored enrollment record, or `null`. Its fields carry the
-             *     server's own names (Status, ConsentVersion, ConsentID,
-             *     Generation, SignedAt, ApprovedAt, ActivatedAt, WithdrawnAt,
-             *     UpdatedAt).
-             */
-            enrollment: null | Record<string, never>;
+            /** @description The research enrollment, or `null` when the user never signed the consent. */
+            enrollment: null | components["schemas"]["Enrollment"];
             bundle: {
                 /** @constant */
                 resourceType: "Bundle";

@@ -56,7 +56,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Audit(FunctionName).Record(ctx, entry); err != nil {
 		return httpapi.Unavailable(err)
 	}
-	return httpapi.Respond(w, http.StatusOK, viewOf(rec))
+	return httpapi.Respond(w, http.StatusOK, rec.View())
 }
 
 // checkReviewRequest returns the status the enrollment must have before.

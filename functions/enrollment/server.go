@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ihep/backend/shared/config"
-	"github.com/ihep/backend/shared/enrollment"
 	"github.com/ihep/backend/shared/service"
 )
 
@@ -46,36 +45,4 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return s.show(w, r)
 	}
-}
-
-// enrollmentView is the enrollment as the API returns it.
-type enrollmentView struct {
-	Status         enrollment.Status `json:"status"`
-	ConsentVersion string            `json:"consentVersion"`
-	SignedAt       string            `json:"signedAt"`
-	ApprovedAt     *string           `json:"approvedAt"`
-	ActivatedAt    *string           `json:"activatedAt"`
-	WithdrawnAt    *string           `json:"withdrawnAt"`
-}
-
-func viewOf(rec *enrollment.Record) *enrollmentView {
-	if rec == nil {
-		return nil
-	}
-	return &enrollmentView{
-		Status:         rec.Status,
-		ConsentVersion: rec.ConsentVersion,
-		SignedAt:       rec.SignedAt.UTC().Format(time.RFC3339),
-		ApprovedAt:     optionalTime(rec.ApprovedAt),
-		ActivatedAt:    optionalTime(rec.ActivatedAt),
-		WithdrawnAt:    optionalTime(rec.WithdrawnAt),
-	}
-}
-
-func optionalTime(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := t.UTC().Format(time.RFC3339)
-	return &s
 }

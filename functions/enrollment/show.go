@@ -8,8 +8,8 @@ import (
 )
 
 type showResponse struct {
-	Consent    consentDocument `json:"consent"`
-	Enrollment *enrollmentView `json:"enrollment"`
+	Consent    consentDocument  `json:"consent"`
+	Enrollment *enrollment.View `json:"enrollment"`
 }
 
 // show returns the current consent text and the caller's enrollment (null
@@ -24,5 +24,5 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httpapi.Unavailable(err)
 	}
-	return httpapi.Respond(w, http.StatusOK, showResponse{Consent: currentConsent, Enrollment: viewOf(rec)})
+	return httpapi.Respond(w, http.StatusOK, showResponse{Consent: currentConsent, Enrollment: rec.View()})
 }

@@ -53,7 +53,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Unavailable(err)
 	}
 	if current.Enrolled() {
-		return httpapi.Respond(w, http.StatusOK, viewOf(current))
+		return httpapi.Respond(w, http.StatusOK, current.View())
 	}
 	rec, err := s.storeSignature(ctx, user.UID, patientID, current)
 	if err != nil {
@@ -63,7 +63,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Audit(FunctionName).Record(ctx, entry); err != nil {
 		return httpapi.Unavailable(err)
 	}
-	return httpapi.Respond(w, http.StatusCreated, viewOf(rec))
+	return httpapi.Respond(w, http.StatusCreated, rec.View())
 }
 
 func checkSignRequest(req signRequest) error {

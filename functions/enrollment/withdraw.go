@@ -42,7 +42,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Audit(FunctionName).Record(ctx, entry); err != nil {
 		return httpapi.Unavailable(err)
 	}
-	return httpapi.Respond(w, http.StatusOK, viewOf(rec))
+	return httpapi.Respond(w, http.StatusOK, rec.View())
 }
 
 // markWithdrawn sets the withdrawn status and date unless already set.

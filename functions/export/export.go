@@ -60,7 +60,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 // head is the non-PHI part of the export, read before streaming starts.
 type head struct {
 	Profile    profileBody
-	Enrollment *enrollment.Record
+	Enrollment *enrollment.View
 	Devices    []deviceBody
 }
 
@@ -105,9 +105,11 @@ func (s *Server) loadHead(ctx context.Context, uid string) (*head, error) {
 		CreatedAt:        formatTime(profile.CreatedAt),
 		LastLoginAt:      formatTime(profile.LastLoginAt),
 	}}
-	if h.Enrollment, err = enrollment.Load(ctx, s.Firestore, uid); err != nil {
+	record, err := enrollment.Load(ctx, s.Firestore, uid)
+	if err != nil {
 		return nil, httpapi.Unavailable(err)
 	}
+	h.Enrollment = record.View()
 	if h.Devices, err = s.loadDevices(ctx, uid); err != nil {
 		return nil, httpapi.Unavailable(err)
 	}

@@ -117,6 +117,8 @@ func TestExportContainsWholeRecord(t *testing.T) {
 	}
 	if doc.Enrollment == nil {
 		t.Error("enrollment missing from the export")
+	} else if doc.Enrollment["status"] == nil || doc.Enrollment["consentVersion"] == nil || doc.Enrollment["ConsentID"] != nil {
+		t.Errorf("enrollment = %v, want the API form with status and consentVersion and no internal fields", doc.Enrollment)
 	}
 	if !strings.Contains(w.Header().Get("Content-Disposition"), "attachment") {
 		t.Errorf("Content-Disposition = %q, want an attachment", w.Header().Get("Content-Disposition"))
