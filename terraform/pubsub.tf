@@ -58,8 +58,8 @@ resource "google_pubsub_subscription" "function" {
   message_retention_duration = "604800s"
   labels                     = local.labels
 
-  # The path names the topic, so the Functions Framework gives the CloudEvent
-  # made from the push the topic as its source, as Eventarc would.
+  # The path names the topic, so shared/eventfn gives the CloudEvent it makes
+  # of the push request the topic as its source, as Eventarc would.
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.function[each.key].service_config[0].uri}/projects/${var.project_id}/topics/${each.value.topic}"
 

@@ -15,6 +15,7 @@ import (
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/ihep/backend/shared/eventfn"
 	"github.com/ihep/backend/shared/logging"
 )
 
@@ -24,10 +25,8 @@ import (
 // a time, which makes a 500-reading upload take minutes to smooth locally.
 const deliveryConcurrency = 64
 
-// deliveryTimeout bounds one delivery. A message stuck in the Functions
-// Framework (see deliver) is then redelivered after this long instead of
-// waiting for the next message. A delivery that is only slow is redelivered
-// too, which the event functions' idempotence makes harmless.
+// deliveryTimeout bounds one delivery. A slow delivery is then redelivered,
+// which the event functions' idempotence makes harmless.
 const deliveryTimeout = 20 * time.Second
 
 // idlePollInterval is the pause between polls of an empty subscription, and
@@ -53,15 +52,9 @@ type pushedMessage struct {
 // response acknowledges the message. Any other response or a failed request
 // makes the emulator redeliver it, as Eventarc's push subscription does.
 //
-// It polls with unary Pull calls that return at once.
-//
-// NOTE: with several deliveries in flight, the Functions Framework (v1.9.2,
-// on the CloudEvents SDK's EventReceiver) can leave one request waiting
-// until the next request to the same function arrives. Each request starts
-// a goroutine that takes one message from a channel shared by all requests,
-// and that goroutine gives up when its own request ends, even when another
-// goroutine took its message. deliveryTimeout bounds the wait; production
-// event functions that serve more than one request at a time may see it.
+// It polls with unary Pull calls that return at once. The event functions
+// register through shared/eventfn, which handles concurrent requests
+// independently of one another.
 func deliver(ctx context.Context, client *pubsub.Client, subs []pushSubscription, logger *slog.Logger) {
 	for _, sub := range subs {
 		d := &deliverer{
@@ -137,12 +130,6 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// Attributes of the CloudEvent that Eventarc builds from a Pub/Sub message.
-const (
-	pubsubEventType   = "google.cloud.pubsub.topic.v1.messagePublished"
-	pubsubEventSource = "//pubsub.googleapis.com/"
-)
-
 // post sends one message to the function as the CloudEvent Eventarc makes
 // of it, in the structured JSON format: the message's id and publish time,
 // the topic as source, and the push body (message and subscription) as
@@ -150,8 +137,8 @@ const (
 func post(ctx context.Context, client *http.Client, sub pushSubscription, msg *pubsubpb.PubsubMessage) error {
 	event := cloudevents.NewEvent()
 	event.SetID(msg.GetMessageId())
-	event.SetType(pubsubEventType)
-	event.SetSource(pubsubEventSource + sub.Topic)
+	event.SetType(eventfn.PubSubEventType)
+	event.SetSource(eventfn.PubSubSourcePrefix + sub.Topic)
 	event.SetTime(msg.GetPublishTime().AsTime())
 
 	data := pushBody{

@@ -20,6 +20,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ihep/backend/shared/eventfn"
 	"github.com/ihep/backend/shared/manifest"
 )
 
@@ -119,8 +120,9 @@ var (
 	received  = make(chan cloudevents.Event, 10)
 )
 
-// startTestServer serves consumerFunction through the Functions Framework,
-// once per test binary, because the framework cannot register a path twice.
+// startTestServer serves consumerFunction through the Functions Framework
+// with the handler the event functions use, once per test binary, because
+// the framework cannot register a path twice.
 func startTestServer(t *testing.T) string {
 	t.Helper()
 	serveOnce.Do(func() {
@@ -136,7 +138,8 @@ func startTestServer(t *testing.T) string {
 			received <- e
 			return nil
 		}
-		if err := funcframework.RegisterCloudEventFunctionContext(ctx, "/"+consumerFunction, consume); err != nil {
+		handler := eventfn.Handler(consumerFunction, consume)
+		if err := funcframework.RegisterHTTPFunctionContext(ctx, "/"+consumerFunction, handler.ServeHTTP); err != nil {
 			t.Fatalf("register consumer: %v", err)
 		}
 		go func() { _ = funcframework.StartHostPort("127.0.0.1", servePort) }()

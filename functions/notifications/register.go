@@ -10,10 +10,10 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/eventfn"
 	"github.com/ihep/backend/shared/platform"
 	"github.com/ihep/backend/shared/service"
 )
@@ -37,7 +37,7 @@ func init() {
 		}
 		return s.handlers, nil
 	})
-	functions.CloudEvent(NotifyFunction, func(ctx context.Context, e event.Event) error {
+	eventfn.Register(NotifyFunction, func(ctx context.Context, e event.Event) error {
 		n, err := notifier.Get(ctx)
 		if err != nil {
 			return err // redelivered until setup succeeds

@@ -11,10 +11,10 @@ import (
 	// and reminders show times in each user's zone.
 	_ "time/tzdata"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/eventfn"
 	"github.com/ihep/backend/shared/platform"
 )
 
@@ -27,7 +27,7 @@ var instance = platform.NewLazy(func(ctx context.Context) (*Reminder, error) {
 
 func init() {
 	config.RefuseEmulatorInProduction()
-	functions.CloudEvent(FunctionName, func(ctx context.Context, e event.Event) error {
+	eventfn.Register(FunctionName, func(ctx context.Context, e event.Event) error {
 		r, err := instance.Get(ctx)
 		if err != nil {
 			return err // redelivered until setup succeeds

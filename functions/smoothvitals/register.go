@@ -6,10 +6,10 @@ package smoothvitals
 import (
 	"context"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/ihep/backend/shared/config"
+	"github.com/ihep/backend/shared/eventfn"
 	"github.com/ihep/backend/shared/platform"
 )
 
@@ -22,7 +22,7 @@ var instance = platform.NewLazy(func(ctx context.Context) (*Smoother, error) {
 
 func init() {
 	config.RefuseEmulatorInProduction()
-	functions.CloudEvent(FunctionName, func(ctx context.Context, e event.Event) error {
+	eventfn.Register(FunctionName, func(ctx context.Context, e event.Event) error {
 		s, err := instance.Get(ctx)
 		if err != nil {
 			return err // redelivered until setup succeeds
