@@ -40,8 +40,9 @@ func Register(name string, fn Func) {
 // (see FromRequest) and calls fn with the request's context. It responds
 // with 204 when fn returns nil, and with 500 when fn returns an error or
 // panics, so that Pub/Sub delivers the message again. A request that is not
-// an event gets a 4xx with a stable code, so that Pub/Sub moves it to the
-// dead-letter topic instead of retrying it.
+// an event gets a 4xx with a stable code. Pub/Sub retries a 4xx like any
+// other failure, so such a message reaches the dead-letter topic after the
+// subscription's maximum delivery attempts and is never dropped silently.
 func Handler(name string, fn Func) http.Handler {
 	return newHandler(name, fn, nil)
 }
