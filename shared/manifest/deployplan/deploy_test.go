@@ -73,7 +73,9 @@ func TestDryRunStagesEveryFunction(t *testing.T) {
 
 			build := exec.Command("go", "build", "./...")
 			build.Dir = dir
-			build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+			// -trimpath keeps the staging folder out of the build cache keys, so the
+			// packages that every folder shares compile once.
+			build.Env = append(os.Environ(), "GOFLAGS=-mod=mod -trimpath", "GOPROXY=off", "GOWORK=off")
 			if output, err := build.CombinedOutput(); err != nil {
 				t.Errorf("go build in the staged folder of %s failed: %v\n%s", f.Name, err, output)
 			}
