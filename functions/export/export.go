@@ -50,6 +50,12 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	startStream(w)
 	out := bufio.NewWriterSize(w, 64<<10)
 	count, err := s.stream(ctx, out, w, user.UID, patientID, head)
+	if err != nil && ctx.Err() != nil {
+		// The client closed the connection: a client's choice, not a server
+		// fault, and nothing more can reach it.
+		logging.FromContext(ctx).Info("export cancelled by the client", logging.KeyUserID, user.UID, logging.KeyCount, count)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("export stopped after %d resources: %w", count, err)
 	}
