@@ -2079,7 +2079,18 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["UnknownParameter"];
+            /** @description The providerId parameter is missing, or the request has another query parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "unknown_parameter" | "missing_provider_id";
+                    };
+                };
+            };
             401: components["responses"]["Unauthorized"];
             /** @description The provider is not on the caller's care team. */
             404: {

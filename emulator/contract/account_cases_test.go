@@ -46,6 +46,7 @@ func careTeamCases() []apiCase {
 		{name: "list", method: get, target: path, auth: tokenPatient, status: 200, after: wantItems("members", 1)},
 		{name: "list with parameter", method: get, target: path + "?uid=u1", auth: tokenPatient, status: 400, code: "unknown_parameter"},
 		{name: "link unknown provider", method: post, target: path, auth: tokenPatient, body: map[string]string{"providerId": "{run}-nobody"}, status: 404, code: "provider_not_found"},
+		{name: "link reserved id", method: post, target: path, auth: tokenPatient, body: map[string]string{"providerId": "__x__"}, status: 404, code: "provider_not_found"},
 		{name: "link no provider", method: post, target: path, auth: tokenPatient, body: map[string]string{"providerId": ""}, status: 400, code: "missing_provider_id", docRejects: true},
 		{name: "link team full", method: post, target: path, auth: tokenFullTeam, body: link, status: 400, code: "care_team_full"},
 		{name: "link empty body", method: post, target: path, auth: tokenPatient, body: "", status: 400, code: "empty_body", docRejects: true},
@@ -56,6 +57,8 @@ func careTeamCases() []apiCase {
 		{name: "link not JSON", method: post, target: path, auth: tokenPatient, contentType: "text/plain", body: "x", status: 415, code: "unsupported_media_type"},
 		{name: "unlink", method: del, target: path + "?providerId={providerId}", auth: tokenPatient, status: 204},
 		{name: "unlink again", method: del, target: path + "?providerId={providerId}", auth: tokenPatient, status: 404, code: "not_linked"},
+		{name: "unlink no provider", method: del, target: path, auth: tokenPatient, status: 400, code: "missing_provider_id", docRejects: true},
+		{name: "unlink reserved id", method: del, target: path + "?providerId=__x__", auth: tokenPatient, status: 404, code: "not_linked"},
 		{name: "unlink other parameter", method: del, target: path + "?providerId={providerId}&uid=u1", auth: tokenPatient, status: 400, code: "unknown_parameter"},
 	}
 }

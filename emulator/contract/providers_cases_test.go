@@ -52,6 +52,7 @@ func providersCases() []apiCase {
 
 		{name: "read", method: get, target: path + "?id={providerId}", auth: tokenPatient, status: 200},
 		{name: "read inactive as admin", method: get, target: path + "?id={newProviderId}", auth: tokenAdmin, status: 200},
+		{name: "read reserved id", method: get, target: path + "?id=__x__", auth: tokenPatient, status: 404, code: "provider_not_found"},
 		{name: "read inactive", method: get, target: path + "?id={newProviderId}", auth: tokenPatient, status: 404, code: "provider_not_found"},
 		{name: "search by name", method: get, target: path + "?q=dr.%20contract&specialty=contract%20testing&appointmentType=telehealth&language=en&pageSize=5", auth: tokenPatient, status: 200},
 		{name: "search near", method: get, target: path + "?near=41.88,-87.63&radiusKm=10", auth: tokenPatient, status: 200},
@@ -59,6 +60,8 @@ func providersCases() []apiCase {
 		{name: "search page size", method: get, target: path + "?pageSize=x", auth: tokenPatient, status: 400, code: "invalid_page_size", docRejects: true},
 		{name: "search bad near", method: get, target: path + "?near=north", auth: tokenPatient, status: 400, code: "invalid_near", docRejects: true},
 		{name: "search bad radius", method: get, target: path + "?near=41.88,-87.63&radiusKm=500", auth: tokenPatient, status: 400, code: "invalid_radius", docRejects: true},
+		{name: "search zero radius", method: get, target: path + "?near=41.88,-87.63&radiusKm=0", auth: tokenPatient, status: 400, code: "invalid_radius", docRejects: true},
+		{name: "search zero page size", method: get, target: path + "?pageSize=0", auth: tokenPatient, status: 400, code: "invalid_page_size", docRejects: true},
 		{name: "search radius alone", method: get, target: path + "?radiusKm=5", auth: tokenPatient, status: 400, code: "radius_without_near"},
 		{name: "search long prefix", method: get, target: path + "?q=" + strings.Repeat("q", 101), auth: tokenPatient, status: 400, code: "invalid_name_prefix", docRejects: true},
 		{name: "search long specialty", method: get, target: path + "?specialty=" + strings.Repeat("s", 201), auth: tokenPatient, status: 400, code: "invalid_specialty", docRejects: true},

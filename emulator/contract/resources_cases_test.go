@@ -48,10 +48,12 @@ func resourcesCases() []apiCase {
 		{name: "create not JSON", method: post, target: path, auth: tokenAdmin, contentType: "text/plain", body: "x", status: 415, code: "unsupported_media_type"},
 
 		{name: "read as admin", method: get, target: path + "?id={articleId}", auth: tokenAdmin, status: 200},
+		{name: "read reserved id", method: get, target: path + "?id=__x__", auth: tokenPatient, status: 404, code: "not_found"},
 		{name: "read unpublished", method: get, target: path + "?id={articleId}", auth: tokenPatient, status: 404, code: "not_found"},
 		{name: "list by condition", method: get, target: path + "?condition=diabetes,heart-disease&pageSize=2&q=salt", auth: tokenPatient, status: 200},
 		{name: "list for survey", method: get, target: path, auth: tokenPatient, status: 200},
 		{name: "list other parameter", method: get, target: path + "?sort=new", auth: tokenPatient, status: 400, code: "unknown_parameter"},
+		{name: "list zero page size", method: get, target: path + "?pageSize=0", auth: tokenPatient, status: 400, code: "invalid_page_size", docRejects: true},
 		{name: "list page size", method: get, target: path + "?pageSize=51", auth: tokenPatient, status: 400, code: "invalid_page_size", docRejects: true},
 		{name: "list too many conditions", method: get, target: path + "?condition=a,b,c,d,e,f,g,h,i,j,k", auth: tokenPatient, status: 400, code: "too_many_conditions"},
 		{name: "list unknown condition", method: get, target: path + "?condition=gout", auth: tokenPatient, status: 400, code: "unknown_condition"},

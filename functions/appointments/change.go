@@ -39,6 +39,10 @@ var errConflict = httpapi.NewError(http.StatusConflict, "conflict", "The appoint
 // If-Match set to the version the client last read.
 func (s *Server) change(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
+	c, err := s.caller(r)
+	if err != nil {
+		return err
+	}
 	id, err := idParameter(r)
 	if err != nil {
 		return err
@@ -50,10 +54,6 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request) error {
 	ifMatch := r.Header.Get("If-Match")
 	if ifMatch == "" {
 		return httpapi.NewError(http.StatusPreconditionRequired, "precondition_required", "Send the If-Match header with the appointment's version.")
-	}
-	c, err := s.caller(r)
-	if err != nil {
-		return err
 	}
 	resource, meta, err := s.loadAudited(ctx, c, id)
 	if err != nil {

@@ -37,12 +37,12 @@ type createRequest struct {
 // booking again.
 func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	var req createRequest
-	if err := httpapi.Decode(w, r, maxBody, &req); err != nil {
-		return err
-	}
 	c, err := s.caller(r)
 	if err != nil {
+		return err
+	}
+	var req createRequest
+	if err := httpapi.Decode(w, r, maxBody, &req); err != nil {
 		return err
 	}
 	fields, err := s.validateCreate(req, c)

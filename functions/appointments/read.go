@@ -3,16 +3,12 @@ package appointments
 import (
 	"context"
 	"net/http"
-	"regexp"
 
 	"github.com/ihep/backend/shared/appointment"
 	"github.com/ihep/backend/shared/audit"
 	"github.com/ihep/backend/shared/fhir"
 	"github.com/ihep/backend/shared/httpapi"
 )
-
-// fhirIDPattern is the form of a FHIR resource id.
-var fhirIDPattern = regexp.MustCompile(`^[A-Za-z0-9.-]{1,64}$`)
 
 // errNotFound answers a missing appointment and another patient's alike,
 // so that ids of other patients' appointments are never confirmed.
@@ -21,11 +17,11 @@ var errNotFound = httpapi.NewError(http.StatusNotFound, "not_found", "No appoint
 // read returns one of the caller's appointments: GET ?id=.
 func (s *Server) read(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := idParameter(r)
+	c, err := s.caller(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.caller(r)
+	id, err := idParameter(r)
 	if err != nil {
 		return err
 	}
@@ -44,7 +40,7 @@ func idParameter(r *http.Request) (string, error) {
 	if len(values) != 1 || values[0] == "" {
 		return "", badRequest("id_required", "Give exactly one appointment id: ?id=.")
 	}
-	if !fhirIDPattern.MatchString(values[0]) {
+	if !fhir.ValidID(values[0]) {
 		return "", errNotFound
 	}
 	return values[0], nil

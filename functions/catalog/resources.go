@@ -54,7 +54,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.CheckQuery(r, "condition", "q", "pageSize", "pageToken"); err != nil {
 		return err
 	}
-	pageSize, err := httpapi.QueryInt(r, "pageSize")
+	pageSize, err := httpapi.QueryPageSize(r, catalog.MaxArticlePage)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func (s *Server) link(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.ProviderID == "" {
-		return httpapi.NewError(http.StatusBadRequest, "missing_provider_id", "providerId is required.")
+		return errMissingProviderID
 	}
 
 	member, created, err := s.directory.Link(ctx, user.UID, req.ProviderID, req.Primary)
@@ -104,8 +104,12 @@ func (s *Server) unlink(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.CheckQuery(r, "providerId"); err != nil {
 		return err
 	}
+	providerID := r.URL.Query().Get("providerId")
+	if providerID == "" {
+		return errMissingProviderID
+	}
 
-	if err := s.directory.Unlink(ctx, user.UID, r.URL.Query().Get("providerId")); err != nil {
+	if err := s.directory.Unlink(ctx, user.UID, providerID); err != nil {
 		return storeError(err)
 	}
 	w.WriteHeader(http.StatusNoContent)

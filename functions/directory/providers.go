@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -57,7 +58,7 @@ func parseSearch(r *http.Request) (directory.SearchQuery, error) {
 		PageToken:       params.Get("pageToken"),
 	}
 	var err error
-	if q.PageSize, err = httpapi.QueryInt(r, "pageSize"); err != nil {
+	if q.PageSize, err = httpapi.QueryPageSize(r, directory.MaxPageSize); err != nil {
 		return q, err
 	}
 	if raw := params.Get("near"); raw != "" {
@@ -67,9 +68,13 @@ func parseSearch(r *http.Request) (directory.SearchQuery, error) {
 		}
 		q.Near = &point
 	}
-	if raw := params.Get("radiusKm"); raw != "" {
-		if q.RadiusKm, err = strconv.ParseFloat(raw, 64); err != nil {
+	if params.Has("radiusKm") {
+		if q.RadiusKm, err = strconv.ParseFloat(params.Get("radiusKm"), 64); err != nil {
 			return q, httpapi.NewError(http.StatusBadRequest, "invalid_radius", "radiusKm must be a number of kilometres.")
+		}
+		// The store reads a radius of 0 as "use the default".
+		if q.RadiusKm == 0 {
+			return q, httpapi.NewError(http.StatusBadRequest, "invalid_radius", fmt.Sprintf("radiusKm must be greater than 0 and at most %g.", directory.MaxRadiusKm))
 		}
 	}
 	return q, nil

@@ -68,8 +68,9 @@ func (s *Server) serveCareTeam(w http.ResponseWriter, r *http.Request) error {
 
 // Errors of unknown ids.
 var (
-	errProviderNotFound = httpapi.NewError(http.StatusNotFound, "provider_not_found", "No active provider has this id.")
-	errNotLinked        = httpapi.NewError(http.StatusNotFound, "not_linked", "This provider is not on your care team.")
+	errProviderNotFound  = httpapi.NewError(http.StatusNotFound, "provider_not_found", "No active provider has this id.")
+	errNotLinked         = httpapi.NewError(http.StatusNotFound, "not_linked", "This provider is not on your care team.")
+	errMissingProviderID = httpapi.NewError(http.StatusBadRequest, "missing_provider_id", "providerId is required.")
 )
 
 // storeError maps the directory store's errors to responses.

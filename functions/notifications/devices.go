@@ -41,6 +41,10 @@ type deviceResponse struct {
 // Both are idempotent.
 func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
+	uid, err := s.uid(r)
+	if err != nil {
+		return err
+	}
 	var req deviceRequest
 	if err := httpapi.Decode(w, r, 8<<10, &req); err != nil {
 		return err
@@ -50,10 +54,6 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !platforms[req.Platform] {
 		return badRequest("invalid_platform", "platform must be android, ios or web.")
-	}
-	uid, err := s.uid(r)
-	if err != nil {
-		return err
 	}
 
 	ref := notification.Devices(s.Firestore, uid).Doc(notification.DeviceID(req.Token))

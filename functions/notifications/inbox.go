@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ihep/backend/shared/httpapi"
 	"github.com/ihep/backend/shared/notification"
+	"github.com/ihep/backend/shared/validation"
 )
 
 const (
@@ -121,7 +121,7 @@ func parseInboxQuery(r *http.Request) (int, *inboxCursor, error) {
 		return 0, nil, invalid
 	}
 	var c inboxCursor
-	if json.Unmarshal(data, &c) != nil || c.CreatedAt.IsZero() || c.ID == "" {
+	if json.Unmarshal(data, &c) != nil || c.CreatedAt.IsZero() || !validation.DocumentID(c.ID) {
 		return 0, nil, invalid
 	}
 	return limit, &c, nil
@@ -136,6 +136,10 @@ func encodeInboxCursor(c inboxCursor) string {
 // caller are skipped, so the response never confirms another user's ids.
 func (s *Server) markRead(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
+	uid, err := s.uid(r)
+	if err != nil {
+		return err
+	}
 	var req markReadRequest
 	if err := httpapi.Decode(w, r, 16<<10, &req); err != nil {
 		return err
@@ -143,17 +147,15 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request) error {
 	if len(req.IDs) == 0 || len(req.IDs) > maxMarkRead {
 		return badRequest("invalid_ids", "ids must list 1 to 100 notification ids.")
 	}
-	uid, err := s.uid(r)
-	if err != nil {
-		return err
+	for i, id := range req.IDs {
+		if !validation.DocumentID(id) {
+			return badRequest("invalid_ids", fmt.Sprintf("ids[%d] is not a valid notification id.", i))
+		}
 	}
 
 	now := s.now().UTC()
 	updated := 0
 	for _, id := range req.IDs {
-		if id == "" || len(id) > 128 || strings.Contains(id, "/") {
-			continue
-		}
 		update := []firestore.Update{{Path: "read", Value: true}, {Path: "readAt", Value: now}}
 		_, err := notification.Inbox(s.Firestore, uid).Doc(id).Update(ctx, update)
 		switch {

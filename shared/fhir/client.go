@@ -83,6 +83,9 @@ func (c *Client) Create(ctx context.Context, resourceType string, resource any, 
 
 // Read returns the current version of a resource and its metadata.
 func (c *Client) Read(ctx context.Context, resourceType, id string) (Meta, json.RawMessage, error) {
+	if !ValidID(id) {
+		return Meta{}, nil, invalidID("read " + resourceType)
+	}
 	resp, err := c.fhir.Read(c.resourceName(resourceType, id)).Context(ctx).Do()
 	data, err := readResponse(resp, err, "read "+resourceType)
 	if err != nil {
@@ -96,6 +99,9 @@ func (c *Client) Read(ctx context.Context, resourceType, id string) (Meta, json.
 // makes the write fail with ErrPreconditionFailed when someone else changed
 // the resource in between.
 func (c *Client) Update(ctx context.Context, resourceType, id string, resource any, ifMatch string) (Meta, error) {
+	if !ValidID(id) {
+		return Meta{}, invalidID("update " + resourceType)
+	}
 	body, err := json.Marshal(resource)
 	if err != nil {
 		return Meta{}, fmt.Errorf("encode %s: %w", resourceType, err)
@@ -113,8 +119,12 @@ func (c *Client) Update(ctx context.Context, resourceType, id string, resource a
 	return metaOf(data, resp)
 }
 
-// Delete removes a resource. Deleting a missing resource is not an error.
+// Delete removes a resource. Deleting a missing resource, or one whose id
+// is not a valid FHIR id, is not an error.
 func (c *Client) Delete(ctx context.Context, resourceType, id string) error {
+	if !ValidID(id) {
+		return nil
+	}
 	resp, err := c.fhir.Delete(c.resourceName(resourceType, id)).Context(ctx).Do()
 	_, err = readResponse(resp, err, "delete "+resourceType)
 	if IsNotFound(err) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -70,7 +71,7 @@ func decodeError(err error, maxBytes int64) *Error {
 		if field == "" {
 			return NewError(http.StatusBadRequest, "invalid_json", "The request body must be a JSON object.")
 		}
-		return NewError(http.StatusBadRequest, "invalid_field", fmt.Sprintf("Field %q has the wrong type: expected %s.", field, typeErr.Type))
+		return fieldTypeError(field, typeErr)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return NewError(http.StatusBadRequest, "unknown_field", fmt.Sprintf("Field %s is not allowed.", truncate(field, 64)))
@@ -88,4 +89,49 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// fieldTypeError describes a field whose JSON value does not fit the Go
+// field, in JSON terms. encoding/json sets Value to "number <literal>" when
+// the value is a number that the field's numeric type cannot hold.
+func fieldTypeError(field string, typeErr *json.UnmarshalTypeError) *Error {
+	t := typeErr.Type
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if literal, ok := strings.CutPrefix(typeErr.Value, "number "); ok {
+		if isInteger(t.Kind()) && strings.ContainsAny(literal, ".eE") {
+			return NewError(http.StatusBadRequest, "invalid_field", fmt.Sprintf("Field %q must be a whole number.", field))
+		}
+		return NewError(http.StatusBadRequest, "invalid_field", fmt.Sprintf("Field %q is a number out of range.", field))
+	}
+	return NewError(http.StatusBadRequest, "invalid_field", fmt.Sprintf("Field %q has the wrong type: expected %s.", field, jsonKind(t)))
+}
+
+func isInteger(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch {
+	case isInteger(t.Kind()):
+		return "a whole number"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "a number"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		return "an array"
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
+		return "an object"
+	}
+	return "another JSON type"
 }

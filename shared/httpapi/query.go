@@ -13,10 +13,15 @@ import (
 // instead of being ignored.
 func CheckQuery(r *http.Request, allowed ...string) error {
 	for name := range r.URL.Query() {
-		if !slices.Contains(allowed, name) {
-			return NewError(http.StatusBadRequest, "unknown_parameter",
-				fmt.Sprintf("Query parameter %q is not allowed here: use %s.", truncate(name, 40), strings.Join(allowed, ", ")))
+		if slices.Contains(allowed, name) {
+			continue
 		}
+		hint := "use " + strings.Join(allowed, ", ")
+		if len(allowed) == 0 {
+			hint = "this endpoint takes no query parameters"
+		}
+		return NewError(http.StatusBadRequest, "unknown_parameter",
+			fmt.Sprintf("Query parameter %q is not allowed here: %s.", truncate(name, 40), hint))
 	}
 	return nil
 }
@@ -36,31 +41,17 @@ func QueryList(r *http.Request, name string) []string {
 	return out
 }
 
-// QueryInt returns an integer query parameter, 0 when it is absent, or a
-// 400 *Error with code invalid_<name> when it is not an integer.
-func QueryInt(r *http.Request, name string) (int, error) {
-	raw := r.URL.Query().Get(name)
-	if raw == "" {
+// QueryPageSize returns the pageSize query parameter, 0 when it is absent,
+// or a 400 invalid_page_size *Error unless it is a whole number from 1 to
+// max. The stores read a page size of 0 as "use the default", so an
+// explicit 0 must be rejected here.
+func QueryPageSize(r *http.Request, max int) (int, error) {
+	if !r.URL.Query().Has("pageSize") {
 		return 0, nil
 	}
-	n, err := strconv.Atoi(raw)
-	if err != nil {
-		return 0, NewError(http.StatusBadRequest, "invalid_"+snake(name), fmt.Sprintf("Query parameter %s must be an integer.", name))
+	n, err := strconv.Atoi(r.URL.Query().Get("pageSize"))
+	if err != nil || n < 1 || n > max {
+		return 0, NewError(http.StatusBadRequest, "invalid_page_size", fmt.Sprintf("Query parameter pageSize must be a whole number from 1 to %d.", max))
 	}
 	return n, nil
-}
-
-// snake converts a camelCase parameter name to snake_case for error codes.
-func snake(name string) string {
-	var b strings.Builder
-	for i, r := range name {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -15,12 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"cloud.google.com/go/pubsub/v2"
+
+	"github.com/ihep/backend/shared/validation"
 )
 
 // DefaultTopic is the topic id the notify function consumes.
@@ -40,10 +41,6 @@ const (
 	MaxBody  = 500
 	MaxData  = 10
 )
-
-// idPattern is the shape of a message id: it is used as a Firestore
-// document id, so it must not contain a slash.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 // Message is one notification for one user.
 type Message struct {
@@ -65,8 +62,9 @@ type Message struct {
 // Validate reports every problem of m at once.
 func (m Message) Validate() error {
 	var errs []error
-	if !idPattern.MatchString(m.ID) {
-		errs = append(errs, errors.New("id must be 1 to 128 letters, digits, '-' or '_'"))
+	// The id becomes the inbox entry's Firestore document id.
+	if !validation.DocumentID(m.ID) {
+		errs = append(errs, errors.New("id must be 1 to 128 letters, digits, '-' or '_', and not of the form __name__"))
 	}
 	if m.UID == "" || len(m.UID) > 128 || strings.Contains(m.UID, "/") {
 		errs = append(errs, errors.New("uid is missing or invalid"))

@@ -4,6 +4,7 @@ package validation
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -29,11 +30,17 @@ func Truncate(s string, n int) string {
 	return string([]rune(s)[:n]) + "…"
 }
 
-// DocumentID reports whether id is 1 to 128 letters, digits, - or _. It
-// accepts the ids Firestore generates and readable fixed ids, and rejects
+// DocumentID reports whether a client-supplied id can be used as a
+// Firestore document id: 1 to 128 letters, digits, - or _, and not of the
+// form __name__, which Firestore reserves. It accepts the ids Firestore
+// generates and readable fixed ids. It rejects everything Firestore rejects
+// ("", ".", "..", ids with "/", reserved ids, ids over 1,500 bytes) and
 // anything that could address another document path.
 func DocumentID(id string) bool {
 	if id == "" || len(id) > 128 {
+		return false
+	}
+	if len(id) >= 4 && strings.HasPrefix(id, "__") && strings.HasSuffix(id, "__") {
 		return false
 	}
 	for _, r := range id {
