@@ -10,6 +10,7 @@ import (
 	"github.com/ihep/backend/shared/audit"
 	"github.com/ihep/backend/shared/enrollment"
 	"github.com/ihep/backend/shared/httpapi"
+	"github.com/ihep/backend/shared/validation"
 )
 
 // RoleAdmin is the value of the "role" custom claim that administrators of
@@ -63,6 +64,10 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) error {
 func checkReviewRequest(req reviewRequest) (enrollment.Status, error) {
 	if req.UID == "" {
 		return "", errUIDMissing
+	}
+	if !validation.DocumentID(req.UID) {
+		// No user has such an id, so no enrollment exists for it.
+		return "", httpapi.ErrNotFound
 	}
 	switch req.Status {
 	case enrollment.StatusApproved:
