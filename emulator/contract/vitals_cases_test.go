@@ -124,11 +124,7 @@ func smoothFirstResult(t *testing.T, f *fixture, r response) {
 
 func wantResultStatus(status string) func(*testing.T, *fixture, response) {
 	return func(t *testing.T, _ *fixture, r response) {
-		var body recordBody
-		if err := json.Unmarshal(r.body, &body); err != nil {
-			t.Fatal(err)
-		}
-		for i, res := range body.Results {
+		for i, res := range decodeRecord(t, r).Results {
 			if res.Status != status {
 				t.Errorf("result %d status = %q (code %q), want %q", i, res.Status, res.Code, status)
 			}
@@ -139,16 +135,21 @@ func wantResultStatus(status string) func(*testing.T, *fixture, response) {
 // wantResultCode fails unless every result was rejected with code.
 func wantResultCode(code string) func(*testing.T, *fixture, response) {
 	return func(t *testing.T, _ *fixture, r response) {
-		var body recordBody
-		if err := json.Unmarshal(r.body, &body); err != nil {
-			t.Fatal(err)
-		}
-		for i, res := range body.Results {
+		for i, res := range decodeRecord(t, r).Results {
 			if res.Status != "rejected" || res.Code != code {
 				t.Errorf("result %d = %s %q, want rejected %q", i, res.Status, res.Code, code)
 			}
 		}
 	}
+}
+
+func decodeRecord(t *testing.T, r response) recordBody {
+	t.Helper()
+	var body recordBody
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	return body
 }
 
 // wantItems fails unless the response's array field has n items.

@@ -37,8 +37,8 @@ type deviceResponse struct {
 }
 
 // devices registers the caller's FCM token (POST) or removes it (DELETE).
-// Both are idempotent. A token belongs to one user: registering it takes it
-// from whoever registered it before.
+// Both are idempotent. A token belongs to one user, so registering it moves
+// it from the user who registered it before.
 func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var req deviceRequest

@@ -41,9 +41,9 @@ func RegisterDevice(ctx context.Context, fs *firestore.Client, uid, token, platf
 		if err != nil {
 			return err
 		}
-		device, err := tx.Get(ref)
-		if err != nil && status.Code(err) != codes.NotFound {
-			return fmt.Errorf("read device: %w", err)
+		device, err := readDevice(tx, ref)
+		if err != nil {
+			return err
 		}
 		created = !device.Exists()
 
@@ -81,9 +81,9 @@ func RemoveDevice(ctx context.Context, fs *firestore.Client, uid, id string, see
 		if err != nil {
 			return err
 		}
-		device, err := tx.Get(ref)
-		if err != nil && status.Code(err) != codes.NotFound {
-			return fmt.Errorf("read device: %w", err)
+		device, err := readDevice(tx, ref)
+		if err != nil {
+			return err
 		}
 		removed = device.Exists() && (seenUpdate.IsZero() || device.UpdateTime.Equal(seenUpdate))
 		if device.Exists() && !removed {
@@ -133,6 +133,15 @@ func RemoveAllDevices(ctx context.Context, fs *firestore.Client, uid string) (in
 		}
 	}
 	return removed, nil
+}
+
+// readDevice reads a device document, which may not exist.
+func readDevice(tx *firestore.Transaction, ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) {
+	snap, err := tx.Get(ref)
+	if err != nil && status.Code(err) != codes.NotFound {
+		return nil, fmt.Errorf("read device: %w", err)
+	}
+	return snap, nil
 }
 
 // readOwner returns the user that owns the token of ref, or "".
