@@ -83,8 +83,9 @@ export interface paths {
         /**
          * End every session of the caller.
          * @description Revokes every refresh token of the caller; every ID token issued
-         *     before the call gets 401 `token_revoked` afterwards. The request
-         *     body is ignored.
+         *     before the call gets 401 `token_revoked` afterwards. It also removes
+         *     the caller's registered push devices, so the app registers its token
+         *     again after the next sign-in. The request body is ignored.
          */
         post: operations["logout"];
         delete?: never;
@@ -132,7 +133,9 @@ export interface paths {
          * @description Stores each valid reading as a FHIR vital-sign Observation on the
          *     caller's Patient and reports, per reading, its id or why it was
          *     rejected. A reading is identified by its source, type and instant,
-         *     so a retried request stores nothing twice (`duplicate`).
+         *     so a retried request stores nothing twice (`duplicate`). A reading
+         *     with the identity of a stored one but another value is rejected
+         *     (`conflicting_duplicate`) and the stored value is kept.
          *
          *     Two forms: plain JSON (`application/json`, at most 256 KiB) or FHIR
          *     (`application/fhir+json`, at most 4 MiB): one Observation or a
@@ -141,7 +144,10 @@ export interface paths {
          *
          *     Problems with the request as a whole get 400; problems with one
          *     reading reject that reading only (see `RecordResult.code`). The
-         *     status says how many were stored: 201 all, 207 some, 422 none.
+         *     status says what happened: 201 when no reading was rejected and at
+         *     least one is new, 200 when every reading was already stored, 207
+         *     when some were rejected and others accepted, 422 when all were
+         *     rejected.
          */
         post: operations["recordVitals"];
         delete?: never;
@@ -541,7 +547,8 @@ export interface paths {
          * Reschedule an appointment or set its status.
          * @description Changes the appointment `id`: either a new `start` (and optionally
          *     `end`; without it the length stays), or a `status`. Only a scheduled
-         *     appointment changes, to completed, cancelled or no-show. `If-Match`
+         *     appointment changes, to completed, cancelled or no-show; completed
+         *     and no-show only once its start has passed. `If-Match`
          *     must carry the version from the last read (`ETag` or `version`); a
          *     stale one gets 409 `conflict`. The body is at most 8 KiB.
          */
@@ -559,7 +566,10 @@ export interface paths {
         put?: never;
         /**
          * Register the device's FCM token for push notifications.
-         * @description Registering a known token refreshes it (200). A user keeps at most
+         * @description Registering a known token refreshes it (200). A token belongs to
+         *     one user: registering a token another user registered moves it to
+         *     the caller (201), and that user gets no more pushes on it. A user
+         *     keeps at most
          *     10 devices; registering an eleventh removes the least recently
          *     refreshed one. The body is at most 8 KiB.
          */
@@ -715,8 +725,10 @@ export interface components {
             resourceType: "Observation" | "Bundle";
         };
         RecordVitalsResponse: {
-            /** @description Readings created or found already stored. */
+            /** @description Readings this request created (results `created`). */
             stored: number;
+            /** @description Readings already stored with the same values (results `duplicate`). */
+            duplicates: number;
             rejected: number;
             /** @description One result per reading, in request order. */
             results: components["schemas"]["RecordResult"][];
@@ -729,13 +741,13 @@ export interface components {
              * @enum {string}
              */
             status: "created" | "duplicate" | "rejected";
-            /** @description The Observation id; present unless rejected. */
+            /** @description The Observation id; present unless rejected, and also with `conflicting_duplicate`, where it names the stored reading. */
             id?: string;
             /**
              * @description Why the reading was rejected; present only then.
              * @enum {string}
              */
-            code?: "unknown_vital_kind" | "unknown_loinc_code" | "unknown_unit" | "value_required" | "unexpected_value" | "value_not_finite" | "value_negative" | "value_out_of_range" | "diastolic_not_below_systolic" | "effective_time_required" | "invalid_effective_time" | "future_reading" | "invalid_source" | "unsupported_resource" | "invalid_status" | "subject_mismatch" | "invalid_reading";
+            code?: "unknown_vital_kind" | "unknown_loinc_code" | "unknown_unit" | "value_required" | "unexpected_value" | "value_not_finite" | "value_negative" | "value_out_of_range" | "diastolic_not_below_systolic" | "effective_time_required" | "invalid_effective_time" | "future_reading" | "invalid_source" | "unsupported_resource" | "invalid_status" | "subject_mismatch" | "invalid_reading" | "conflicting_duplicate";
             /** @description A sentence for people; present only when rejected. */
             error?: string;
         };
@@ -1677,7 +1689,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every reading was stored (or had been stored before). */
+            /** @description Every reading had been stored before; nothing new was stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordVitalsResponse"];
+                };
+            };
+            /** @description No reading was rejected and at least one is new. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2976,6 +2997,18 @@ export interface operations {
             };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description An earlier request with the same Idempotency-Key booked a different appointment (provider, type, start, end, location or notes differ). Send a new key for a new booking. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                    };
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -25,6 +25,7 @@ func appointmentsCases() []apiCase {
 	return []apiCase{
 		{name: "book", method: post, target: path, auth: tokenPatient, header: withKey("{run}-a"), body: bookA, status: 201, save: map[string]string{"id": "bookedA", "version": "versionA"}},
 		{name: "book retried", method: post, target: path, auth: tokenPatient, header: withKey("{run}-a"), body: bookA, status: 200},
+		{name: "book key reused", method: post, target: path, auth: tokenPatient, header: withKey("{run}-a"), body: book("{fourDays}", "", "telehealth"), status: 422, code: "idempotency_key_reused"},
 		{name: "book overlapping", method: post, target: path, auth: tokenPatient, body: book("{dayAfter}", "", "in-person"), status: 409, code: "overlap"},
 		{name: "book second", method: post, target: path, auth: tokenPatient, body: book("{threeDays}", "", "in-person"), status: 201, save: map[string]string{"id": "bookedB", "version": "versionB"}},
 		{name: "book unknown provider", method: post, target: path, auth: tokenPatient, body: map[string]string{"providerId": "{run}-nobody", "type": "telehealth", "start": "{dayAfter}"}, status: 404, code: "provider_not_found"},
@@ -49,6 +50,7 @@ func appointmentsCases() []apiCase {
 		{name: "book too large", method: post, target: path, auth: tokenPatient, body: `{"notes":"` + strings.Repeat("n", 8<<10) + `"}`, status: 413, code: "body_too_large"},
 		{name: "book not JSON", method: post, target: path, auth: tokenPatient, contentType: "text/plain", body: "x", status: 415, code: "unsupported_media_type"},
 
+		named("complete before start", change(map[string]string{"status": "completed"}, 409, "invalid_transition", false)),
 		{name: "list", method: get, target: path, auth: tokenPatient, status: 200, after: wantItems("appointments", 2)},
 		{name: "list first page", method: get, target: path + "?limit=1", auth: tokenPatient, status: 200, save: map[string]string{"nextCursor": "appointmentCursor"}},
 		{name: "list next page", method: get, target: path + "?limit=1&cursor={appointmentCursor}", auth: tokenPatient, status: 200, after: wantItems("appointments", 1)},

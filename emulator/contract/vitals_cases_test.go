@@ -59,7 +59,8 @@ func vitalsCases() []apiCase {
 
 	return []apiCase{
 		{name: "record", method: post, target: "/vitals", auth: tokenPatient, body: readings, status: 201, after: smoothFirstResult},
-		{name: "record again", method: post, target: "/vitals", auth: tokenPatient, body: readings, status: 201, after: wantResultStatus("duplicate")},
+		{name: "record again", method: post, target: "/vitals", auth: tokenPatient, body: readings, status: 200, after: wantResultStatus("duplicate")},
+		{name: "record changed value", method: post, target: "/vitals", auth: tokenPatient, body: map[string]any{"readings": []any{heartRate(99, "{recent}")}}, status: 422, after: wantResultCode("conflicting_duplicate")},
 		{name: "record FHIR Observation", method: post, target: "/vitals", auth: tokenPatient, contentType: fhirJSON, body: observation("9279-1", 16, "/min", "{recent}"), status: 201},
 		{name: "record FHIR Bundle partly", method: post, target: "/vitals", auth: tokenPatient, contentType: fhirJSON, body: bundle, status: 207},
 		{name: "record all rejected", method: post, target: "/vitals", auth: tokenPatient, body: rejected, status: 422, after: wantResultStatus("rejected")},
@@ -123,16 +124,32 @@ func smoothFirstResult(t *testing.T, f *fixture, r response) {
 
 func wantResultStatus(status string) func(*testing.T, *fixture, response) {
 	return func(t *testing.T, _ *fixture, r response) {
-		var body recordBody
-		if err := json.Unmarshal(r.body, &body); err != nil {
-			t.Fatal(err)
-		}
-		for i, res := range body.Results {
+		for i, res := range decodeRecord(t, r).Results {
 			if res.Status != status {
 				t.Errorf("result %d status = %q (code %q), want %q", i, res.Status, res.Code, status)
 			}
 		}
 	}
+}
+
+// wantResultCode fails unless every result was rejected with code.
+func wantResultCode(code string) func(*testing.T, *fixture, response) {
+	return func(t *testing.T, _ *fixture, r response) {
+		for i, res := range decodeRecord(t, r).Results {
+			if res.Status != "rejected" || res.Code != code {
+				t.Errorf("result %d = %s %q, want rejected %q", i, res.Status, res.Code, code)
+			}
+		}
+	}
+}
+
+func decodeRecord(t *testing.T, r response) recordBody {
+	t.Helper()
+	var body recordBody
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	return body
 }
 
 // wantItems fails unless the response's array field has n items.

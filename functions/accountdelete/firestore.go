@@ -24,8 +24,12 @@ func (s *Server) deleteCareTeam(ctx context.Context, j *job) error {
 	return s.deleteSubcollection(ctx, directory.CareTeamsCollection, j.uid, directory.MembersCollection)
 }
 
+// deleteDevices removes the user's devices with their owner documents.
 func (s *Server) deleteDevices(ctx context.Context, j *job) error {
-	return s.deleteSubcollection(ctx, notification.DevicesCollection, j.uid, notification.DeviceTokens)
+	if _, err := notification.RemoveAllDevices(ctx, s.Firestore, j.uid); err != nil {
+		return err
+	}
+	return s.deleteDocument(ctx, s.Firestore.Collection(notification.DevicesCollection).Doc(j.uid))
 }
 
 func (s *Server) deleteInbox(ctx context.Context, j *job) error {

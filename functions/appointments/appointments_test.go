@@ -3,6 +3,7 @@ package appointments
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,9 +145,13 @@ func TestStatusTransitions(t *testing.T) {
 		{"no-show", "completed", 409, "invalid_transition"},
 		{"completed", "scheduled", 409, "invalid_transition"},
 	}
+	// Completed and no-show need the start to have passed: this instance's
+	// clock runs a week ahead.
+	later := h.newInstance()
+	later.now = func() time.Time { return time.Now().AddDate(0, 0, 7) }
 	for i, tc := range cases {
 		booked := h.book(user.Token, tomorrowAt(6+i), 30, "telehealth")
-		first := h.patch(user.Token, booked.str("id"), booked.str("version"), map[string]any{"status": tc.first})
+		first := h.doOn(later, http.MethodPatch, "?id="+booked.str("id"), user.Token, map[string]any{"status": tc.first}, map[string]string{"If-Match": booked.str("version")})
 		if first.status != http.StatusOK || first.str("status") != tc.first {
 			t.Fatalf("%s: first change = %d %s", tc.first, first.status, first.raw)
 		}
@@ -164,6 +169,34 @@ func TestStatusTransitions(t *testing.T) {
 		if got := h.patch(user.Token, booked.str("id"), booked.str("version"), body); got.status != 400 {
 			t.Errorf("PATCH %v = %d %s, want 400", body, got.status, got.code())
 		}
+	}
+}
+
+func TestOutcomeBeforeStart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	user := testenv.NewUser(t, h.cfg)
+	booked := h.book(user.Token, tomorrowAt(9), 30, "telehealth")
+
+	for _, status := range []string{"completed", "no-show"} {
+		got := h.patch(user.Token, booked.str("id"), booked.str("version"), map[string]any{"status": status})
+		if got.status != http.StatusConflict || got.code() != "invalid_transition" {
+			t.Errorf("%s before the start = %d %s, want 409 invalid_transition", status, got.status, got.code())
+		}
+		if msg := got.str("error"); !strings.Contains(msg, "before its start") {
+			t.Errorf("%s before the start: message %q does not say why", status, msg)
+		}
+	}
+	stored := h.do(http.MethodGet, "?id="+booked.str("id"), user.Token, nil, nil)
+	if stored.str("status") != "scheduled" || stored.str("version") != booked.str("version") {
+		t.Errorf("rejected outcome changed the appointment: %s", stored.raw)
+	}
+
+	started := h.newInstance()
+	started.now = func() time.Time { return tomorrowAt(9).Add(time.Minute) }
+	done := h.doOn(started, http.MethodPatch, "?id="+booked.str("id"), user.Token, map[string]any{"status": "completed"}, map[string]string{"If-Match": booked.str("version")})
+	if done.status != http.StatusOK || done.str("status") != "completed" {
+		t.Errorf("completed after the start = %d %s, want 200", done.status, done.raw)
 	}
 }
 
@@ -220,7 +253,7 @@ func TestConcurrentChanges(t *testing.T) {
 		{"status": "cancelled"},
 		{"start": tomorrowAt(11).Format(time.RFC3339)},
 		{"start": tomorrowAt(13).Format(time.RFC3339)},
-		{"status": "completed"},
+		{"start": tomorrowAt(15).Format(time.RFC3339)},
 	}
 	results := make([]response, len(bodies))
 	var wg sync.WaitGroup
@@ -354,6 +387,28 @@ func TestIdempotentCreate(t *testing.T) {
 	}
 	if n := len(h.do(http.MethodGet, "", user.Token, nil, nil).list().Appointments); n != 1 {
 		t.Errorf("%d appointments after a retried create, want 1", n)
+	}
+
+	changes := map[string]func(map[string]any){
+		"start": func(b map[string]any) {
+			b["start"], b["end"] = tomorrowAt(11).Format(time.RFC3339), tomorrowAt(11).Add(30*time.Minute).Format(time.RFC3339)
+		},
+		"end":      func(b map[string]any) { b["end"] = tomorrowAt(9).Add(45 * time.Minute).Format(time.RFC3339) },
+		"type":     func(b map[string]any) { b["type"] = "in-person" },
+		"notes":    func(b map[string]any) { b["notes"] = "bring the lab results" },
+		"location": func(b map[string]any) { b["location"] = "Room 4" },
+		"provider": func(b map[string]any) { b["providerId"] = h.seedProvider(true, []string{"telehealth", "in-person"}) },
+	}
+	for name, change := range changes {
+		changed := h.request(tomorrowAt(9), 30, "telehealth")
+		change(changed)
+		got := h.do(http.MethodPost, "", user.Token, changed, key)
+		if got.status != http.StatusUnprocessableEntity || got.code() != "idempotency_key_reused" {
+			t.Errorf("same key, different %s = %d %s, want 422 idempotency_key_reused", name, got.status, got.code())
+		}
+	}
+	if n := len(h.do(http.MethodGet, "", user.Token, nil, nil).list().Appointments); n != 1 {
+		t.Errorf("%d appointments after reusing a key, want 1", n)
 	}
 }
 

@@ -119,6 +119,9 @@ func (s *Server) apply(req changeRequest, resource *appointment.Resource) (strin
 		if !allowed(current, target) {
 			return "", invalidTransition(current, target)
 		}
+		if err := s.checkStarted(resource, target); err != nil {
+			return "", err
+		}
 		resource.Status = target.FHIR()
 		return "appointment." + string(target), nil
 	case req.Start != "":
@@ -129,6 +132,23 @@ func (s *Server) apply(req changeRequest, resource *appointment.Resource) (strin
 	default:
 		return "", badRequest("empty_change", "Send a status or a new start.")
 	}
+}
+
+// checkStarted rejects marking an appointment completed or no-show before
+// its start, because neither can have happened yet.
+func (s *Server) checkStarted(resource *appointment.Resource, target appointment.Status) error {
+	if target != appointment.StatusCompleted && target != appointment.StatusNoShow {
+		return nil
+	}
+	start, _, err := resource.Period()
+	if err != nil {
+		return httpapi.Unavailable(err)
+	}
+	if s.now().Before(start) {
+		return httpapi.NewError(http.StatusConflict, "invalid_transition",
+			"An appointment cannot become "+string(target)+" before its start: cancel it instead, or wait until it has started.")
+	}
+	return nil
 }
 
 func allowed(from, to appointment.Status) bool {

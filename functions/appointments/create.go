@@ -32,9 +32,12 @@ type createRequest struct {
 	Notes      string `json:"notes"`
 }
 
+var errIdempotencyKeyReused = httpapi.NewError(http.StatusUnprocessableEntity, "idempotency_key_reused",
+	"This Idempotency-Key was already used for a different booking: send a new key for a new booking.")
+
 // create books an appointment. With an Idempotency-Key header, a retried
 // request returns the appointment the first one booked (200) instead of
-// booking again.
+// booking again, and a different request with the same key gets 422.
 func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := s.caller(r)
@@ -56,6 +59,9 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
 	if existing, meta, ok, err := s.findByRequest(ctx, c.PatientID, fields.RequestID); err != nil || ok {
 		if err != nil {
 			return err
+		}
+		if !sameBooking(existing, fields) {
+			return errIdempotencyKeyReused
 		}
 		if err := s.record(ctx, c, "appointment.read", audit.OutcomeSuccess, existing.ID); err != nil {
 			return err
@@ -86,9 +92,12 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
 	if err := s.record(ctx, c, "appointment.create", audit.OutcomeSuccess, meta.ID); err != nil {
 		return err
 	}
-	// A concurrent retry with the same key may have booked it first.
+	// A concurrent request with the same key may have booked it first.
 	status := http.StatusCreated
 	if !meta.Created {
+		if !sameBooking(stored, fields) {
+			return errIdempotencyKeyReused
+		}
 		status = http.StatusOK
 	}
 	return respondOne(w, status, stored, meta)
@@ -137,6 +146,20 @@ func requestID(r *http.Request, uid string) (string, error) {
 	}
 	sum := sha256.Sum256([]byte(uid + "\x00" + key))
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// sameBooking reports whether the stored appointment has the provider,
+// type, period, location and notes of the create request f.
+// NOTE: an identical retry after the appointment was rescheduled differs
+// from the stored period, so it gets 422 instead of the moved booking.
+func sameBooking(stored *appointment.Resource, f appointment.Fields) bool {
+	start, end, err := stored.Period()
+	if err != nil {
+		return false
+	}
+	return stored.ProviderID() == f.ProviderID && stored.Type() == f.Type &&
+		start.Equal(f.Start) && end.Equal(f.End) &&
+		stored.Location() == f.Location && stored.Comment == f.Notes
 }
 
 func ifNoneExist(requestID string) string {

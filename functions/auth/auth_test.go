@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ihep/backend/shared/account"
+	"github.com/ihep/backend/shared/notification"
 	"github.com/ihep/backend/shared/testenv"
 )
 
@@ -47,9 +48,25 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Fatalf("validate refreshed token status = %d, body %v", got.status, got.body)
 	}
 
+	uid := user["id"].(string)
+	ctx := context.Background()
+	if _, err := notification.RegisterDevice(ctx, h.server.Firestore, uid, "phone-"+uid, "ios", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
 	logout := h.call("auth-logout", http.MethodPost, nil, refreshed.str("token"))
 	if logout.status != http.StatusOK {
 		t.Fatalf("logout status = %d, body %v", logout.status, logout.body)
+	}
+	devices, err := notification.Devices(h.server.Firestore, uid).Documents(ctx).GetAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(devices) != 0 {
+		t.Errorf("%d push devices remain after logout, want 0", len(devices))
+	}
+	if testenv.DocumentExists(t, h.server.Firestore, notification.OwnersCollection+"/"+notification.DeviceID("phone-"+uid)) {
+		t.Error("the device's owner document remains after logout")
 	}
 	for name, token := range map[string]string{"signup token": signup.str("token"), "login token": login.str("token"), "refreshed token": refreshed.str("token")} {
 		if got := h.call("auth-validate", http.MethodGet, nil, token); got.status != http.StatusUnauthorized || got.code() != "token_revoked" {

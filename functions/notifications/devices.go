@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/ihep/backend/shared/httpapi"
 	"github.com/ihep/backend/shared/logging"
@@ -38,7 +37,8 @@ type deviceResponse struct {
 }
 
 // devices registers the caller's FCM token (POST) or removes it (DELETE).
-// Both are idempotent.
+// Both are idempotent. A token belongs to one user, so registering it moves
+// it from the user who registered it before.
 func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	uid, err := s.uid(r)
@@ -56,29 +56,24 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("invalid_platform", "platform must be android, ios or web.")
 	}
 
-	ref := notification.Devices(s.Firestore, uid).Doc(notification.DeviceID(req.Token))
+	id := notification.DeviceID(req.Token)
 	if r.Method == http.MethodDelete {
-		if _, err := ref.Delete(ctx); err != nil {
-			return httpapi.Unavailable(fmt.Errorf("remove device: %w", err))
+		if _, err := notification.RemoveDevice(ctx, s.Firestore, uid, id, time.Time{}); err != nil {
+			return httpapi.Unavailable(err)
 		}
-		return httpapi.Respond(w, http.StatusOK, deviceResponse{ID: ref.ID, Registered: false})
+		return httpapi.Respond(w, http.StatusOK, deviceResponse{ID: id, Registered: false})
 	}
-	now := s.now().UTC()
-	_, err = ref.Create(ctx, notification.Device{Token: req.Token, Platform: req.Platform, CreatedAt: now, UpdatedAt: now})
-	switch {
-	case status.Code(err) == codes.AlreadyExists:
-		update := []firestore.Update{{Path: "updatedAt", Value: now}, {Path: "platform", Value: req.Platform}}
-		if _, err := ref.Update(ctx, update); err != nil {
-			return httpapi.Unavailable(fmt.Errorf("refresh device: %w", err))
-		}
-		return httpapi.Respond(w, http.StatusOK, deviceResponse{ID: ref.ID, Registered: true})
-	case err != nil:
-		return httpapi.Unavailable(fmt.Errorf("register device: %w", err))
+	created, err := notification.RegisterDevice(ctx, s.Firestore, uid, req.Token, req.Platform, s.now().UTC())
+	if err != nil {
+		return httpapi.Unavailable(err)
+	}
+	if !created {
+		return httpapi.Respond(w, http.StatusOK, deviceResponse{ID: id, Registered: true})
 	}
 	if err := s.evictOldDevices(r, uid); err != nil {
 		return err
 	}
-	return httpapi.Respond(w, http.StatusCreated, deviceResponse{ID: ref.ID, Registered: true})
+	return httpapi.Respond(w, http.StatusCreated, deviceResponse{ID: id, Registered: true})
 }
 
 // evictOldDevices keeps the user's maxDevices most recently refreshed tokens.
@@ -89,7 +84,7 @@ func (s *Server) evictOldDevices(r *http.Request, uid string) error {
 		return httpapi.Unavailable(fmt.Errorf("list old devices: %w", err))
 	}
 	for _, doc := range docs {
-		if _, err := doc.Ref.Delete(ctx); err != nil {
+		if _, err := notification.RemoveDevice(ctx, s.Firestore, uid, doc.Ref.ID, time.Time{}); err != nil {
 			return httpapi.Unavailable(fmt.Errorf("remove old device: %w", err))
 		}
 	}

@@ -281,3 +281,63 @@ func TestPushOffWithoutEndpoint(t *testing.T) {
 		t.Error("a non-loopback FCM endpoint was accepted with the emulators")
 	}
 }
+
+func TestDeviceMovesToNewUser(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	a := testenv.NewUser(t, h.cfg)
+	b := testenv.NewUser(t, h.cfg)
+	token := "shared-phone-" + a.UID
+	h.register(a.Token, token)
+
+	if got := h.call(DevicesFunction, http.MethodPost, "", b.Token, map[string]string{"token": token, "platform": "ios"}); got.status != http.StatusCreated {
+		t.Fatalf("register A's token as B = %d %s, want 201", got.status, got.raw)
+	}
+	if n := h.deviceCount(a.UID); n != 0 {
+		t.Errorf("A keeps %d devices after B registered the token, want 0", n)
+	}
+	if n := h.deviceCount(b.UID); n != 1 {
+		t.Errorf("B has %d devices, want 1", n)
+	}
+	if err := h.deliver(reminder(t, a.UID, "n-"+testenv.UniqueID(t), time.Now())); err != nil {
+		t.Fatalf("deliver to A: %v", err)
+	}
+	if n := len(h.fcm.delivered(token)); n != 0 {
+		t.Errorf("A's reminder reached the phone B now uses %d times, want 0", n)
+	}
+
+	if got := h.call(DevicesFunction, http.MethodDelete, "", b.Token, map[string]string{"token": token}); got.status != http.StatusOK {
+		t.Fatalf("DELETE as B = %d %s", got.status, got.raw)
+	}
+	owner, err := h.server.Firestore.Collection(notification.OwnersCollection).Doc(notification.DeviceID(token)).Get(context.Background())
+	if err == nil || owner.Exists() {
+		t.Error("the owner document remains after the owner removed the token")
+	}
+	if n := h.deviceCount(a.UID) + h.deviceCount(b.UID); n != 0 {
+		t.Errorf("%d devices remain after B's DELETE, want 0", n)
+	}
+}
+
+func TestConcurrentRegistrationKeepsOneOwner(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	users := []testenv.User{testenv.NewUser(t, h.cfg), testenv.NewUser(t, h.cfg), testenv.NewUser(t, h.cfg)}
+	token := "contested-" + users[0].UID
+
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			if got := h.call(DevicesFunction, http.MethodPost, "", u.Token, map[string]string{"token": token}); got.status != http.StatusCreated {
+				t.Errorf("register = %d %s", got.status, got.raw)
+			}
+		})
+	}
+	wg.Wait()
+	holders := 0
+	for _, u := range users {
+		holders += h.deviceCount(u.UID)
+	}
+	if holders != 1 {
+		t.Errorf("%d users hold the token after concurrent registrations, want 1", holders)
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/ihep/backend/shared/logging"
 	"github.com/ihep/backend/shared/notification"
@@ -44,10 +42,9 @@ func (n *Notifier) push(ctx context.Context, logger *slog.Logger, ref *firestore
 		failure := asFCMError(err)
 		switch {
 		case failure.tokenGone():
-			// The precondition keeps a token the user registered again
+			// The update time keeps a token the user registered again
 			// since this read.
-			_, err := doc.Ref.Delete(ctx, firestore.LastUpdateTime(doc.UpdateTime))
-			if err != nil && status.Code(err) != codes.FailedPrecondition && status.Code(err) != codes.NotFound {
+			if _, err := notification.RemoveDevice(ctx, n.firestore, m.UID, doc.Ref.ID, doc.UpdateTime); err != nil {
 				return fmt.Errorf("remove unregistered token: %w", err)
 			}
 			handled, removed = append(handled, doc.Ref.ID), removed+1

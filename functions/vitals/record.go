@@ -24,10 +24,13 @@ type result struct {
 	Error  string `json:"error,omitempty"`
 }
 
+// recordResponse counts new readings (stored), readings already stored
+// with the same values (duplicates) and rejected readings.
 type recordResponse struct {
-	Stored   int      `json:"stored"`
-	Rejected int      `json:"rejected"`
-	Results  []result `json:"results"`
+	Stored     int      `json:"stored"`
+	Duplicates int      `json:"duplicates"`
+	Rejected   int      `json:"rejected"`
+	Results    []result `json:"results"`
 }
 
 // record stores each valid reading as an Observation on the caller's
@@ -51,7 +54,8 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Audit(FunctionName).Record(ctx, entry); err != nil {
 		return httpapi.Unavailable(err)
 	}
-	return httpapi.Respond(w, statusFor(results), summarize(results))
+	summary := summarize(results)
+	return httpapi.Respond(w, statusFor(summary), summary)
 }
 
 // parseReadings reads the plain JSON or the FHIR form, by content type.
@@ -84,30 +88,34 @@ func (s *Server) parseReadings(w http.ResponseWriter, r *http.Request, patientID
 	return candidates, nil
 }
 
-func statusFor(results []result) int {
-	stored := 0
-	for _, res := range results {
-		if res.Status != "rejected" {
-			stored++
-		}
-	}
+// statusFor returns 201 when every reading was accepted and at least one
+// is new, 200 when every reading was already stored, 207 when some were
+// rejected and others accepted, and 422 when all were rejected.
+func statusFor(summary recordResponse) int {
 	switch {
-	case stored == len(results):
-		return http.StatusCreated
-	case stored == 0:
+	case summary.Rejected == len(summary.Results):
 		return http.StatusUnprocessableEntity
-	default:
+	case summary.Rejected > 0:
 		return http.StatusMultiStatus
+	case summary.Stored == 0:
+		return http.StatusOK
+	default:
+		return http.StatusCreated
 	}
 }
 
+// summarize counts the results by status, so that the counts always add
+// up to the results.
 func summarize(results []result) recordResponse {
 	out := recordResponse{Results: results}
 	for _, res := range results {
-		if res.Status == "rejected" {
-			out.Rejected++
-		} else {
+		switch res.Status {
+		case statusCreated:
 			out.Stored++
+		case statusDuplicate:
+			out.Duplicates++
+		default:
+			out.Rejected++
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package vitals
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/ihep/backend/shared/httpapi"
@@ -21,7 +22,7 @@ func (s *Server) store(ctx context.Context, patientID string, candidates []candi
 	for i, c := range candidates {
 		results[i] = result{Index: c.index}
 		if c.rejection != nil {
-			results[i].Status, results[i].Code, results[i].Error = "rejected", c.rejection.Code, c.rejection.Message
+			results[i].Status, results[i].Code, results[i].Error = statusRejected, c.rejection.Code, c.rejection.Message
 			continue
 		}
 		key := c.reading.IdentifierValue(patientID)
@@ -53,17 +54,37 @@ func (s *Server) store(ctx context.Context, patientID string, candidates []candi
 		if entry.Response == nil || !strings.HasPrefix(entry.Response.Status, "20") {
 			return nil, nil, httpapi.Unavailable(fmt.Errorf("transaction entry %d was not stored", j))
 		}
-		results[i].ID = idFromLocation(entry.Response.Location)
-		results[i].Status = "created"
-		if !strings.HasPrefix(entry.Response.Status, "201") {
-			results[i].Status = "duplicate"
+		id := idFromLocation(entry.Response.Location)
+		if strings.HasPrefix(entry.Response.Status, "201") {
+			results[i].Status, results[i].ID = statusCreated, id
+			ids = append(ids, id)
+			continue
 		}
-		ids = append(ids, results[i].ID)
+		stored, err := s.storedValues(ctx, entry, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !maps.Equal(stored, candidates[i].reading.Values) {
+			conflictingDuplicate(&results[i], id)
+			continue
+		}
+		results[i].Status, results[i].ID = statusDuplicate, id
+		ids = append(ids, id)
 	}
+	// Later copies within the request follow the first copy, compared by
+	// value with it.
 	for i, c := range candidates {
-		if c.rejection == nil && results[i].Status == "" {
-			first := results[firstByKey[c.reading.IdentifierValue(patientID)]]
-			results[i].Status, results[i].ID = "duplicate", first.ID
+		if c.rejection != nil || results[i].Status != "" {
+			continue
+		}
+		first := firstByKey[c.reading.IdentifierValue(patientID)]
+		switch {
+		case !maps.Equal(candidates[first].reading.Values, c.reading.Values):
+			conflictingDuplicate(&results[i], results[first].ID)
+		case results[first].Status == statusRejected:
+			results[i] = result{Index: c.index, Status: statusRejected, ID: results[first].ID, Code: results[first].Code, Error: results[first].Error}
+		default:
+			results[i].Status, results[i].ID = statusDuplicate, results[first].ID
 		}
 	}
 	logging.FromContext(ctx).Info("vitals stored", logging.KeyPatientID, patientID, logging.KeyCount, len(ids))

@@ -84,6 +84,69 @@ func TestRecordIsIdempotent(t *testing.T) {
 	}
 }
 
+func TestDuplicateCounts(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	user := testenv.NewUser(t, h.cfg)
+	pulse := reading("heart_rate", 70, "/min", "2026-11-30T09:00:00Z")
+	spo2 := reading("oxygen_saturation", 97, "%", "2026-11-30T09:00:00Z")
+	if first := h.postJSON(user.Token, map[string]any{"readings": []any{pulse, spo2}}); first.status != http.StatusCreated {
+		t.Fatalf("first POST = %d %s", first.status, first.raw)
+	}
+
+	retry := h.postJSON(user.Token, map[string]any{"readings": []any{pulse, spo2}})
+	var counts recordResponse
+	if err := json.Unmarshal(retry.raw, &counts); err != nil {
+		t.Fatal(err)
+	}
+	if retry.status != http.StatusOK {
+		t.Errorf("retry of stored readings = %d, want 200 (nothing new)", retry.status)
+	}
+	if counts.Stored != 0 || counts.Duplicates != 2 || counts.Rejected != 0 {
+		t.Errorf("retry counts stored=%d duplicates=%d rejected=%d, want 0, 2, 0", counts.Stored, counts.Duplicates, counts.Rejected)
+	}
+}
+
+func TestConflictingDuplicate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	user := testenv.NewUser(t, h.cfg)
+	first := h.postJSON(user.Token, map[string]any{"readings": []any{reading("heart_rate", 70, "/min", "2026-11-30T09:00:00Z")}})
+	if first.status != http.StatusCreated {
+		t.Fatalf("first POST = %d %s", first.status, first.raw)
+	}
+	storedID := first.results()[0].ID
+
+	changed := h.postJSON(user.Token, map[string]any{"readings": []any{reading("heart_rate", 75, "/min", "2026-11-30T09:00:00Z")}})
+	if changed.status != http.StatusUnprocessableEntity {
+		t.Errorf("changed value = %d, want 422 (its only reading rejected)", changed.status)
+	}
+	if got := changed.results()[0]; got.Status != "rejected" || got.Code != "conflicting_duplicate" || got.ID != storedID {
+		t.Errorf("changed value = %+v, want rejected conflicting_duplicate of %s", got, storedID)
+	}
+
+	inRequest := h.postJSON(user.Token, map[string]any{"readings": []any{
+		reading("heart_rate", 60, "/min", "2026-11-30T10:00:00Z"),
+		reading("heart_rate", 61, "/min", "2026-11-30T10:00:00Z"),
+	}})
+	if inRequest.status != http.StatusMultiStatus {
+		t.Errorf("two values for one instant = %d, want 207", inRequest.status)
+	}
+	if got := inRequest.results(); len(got) != 2 || got[0].Status != "created" || got[1].Code != "conflicting_duplicate" {
+		t.Errorf("two values for one instant = %+v, want created then conflicting_duplicate", got)
+	}
+
+	readings := h.get(user.Token, "").list().Readings
+	if len(readings) != 2 {
+		t.Fatalf("stored %d readings, want 2", len(readings))
+	}
+	for _, r := range readings {
+		if got := r.Raw["heart_rate"].Value; r.ID == storedID && got != 70 {
+			t.Errorf("stored heart rate changed to %v, want 70 kept", got)
+		}
+	}
+}
+
 func TestRecordValidation(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

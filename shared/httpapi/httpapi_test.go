@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,6 +155,29 @@ func TestCORS(t *testing.T) {
 				t.Errorf("Access-Control-Allow-Origin = %q, want %q", got, tc.wantAllow)
 			}
 		})
+	}
+}
+
+func TestCORSHeaderLists(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest(http.MethodOptions, "/", nil)
+	r.Header.Set("Origin", "https://app.example")
+	r.Header.Set("Access-Control-Request-Method", http.MethodPatch)
+	r.Header.Set("Access-Control-Request-Headers", "authorization, content-type, if-match")
+	w := httptest.NewRecorder()
+	decodeHandler().ServeHTTP(w, r)
+
+	allowed := strings.Split(w.Header().Get("Access-Control-Allow-Headers"), ", ")
+	for _, name := range []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match"} {
+		if !slices.Contains(allowed, name) {
+			t.Errorf("Access-Control-Allow-Headers = %q, missing %s", allowed, name)
+		}
+	}
+	exposed := strings.Split(w.Header().Get("Access-Control-Expose-Headers"), ", ")
+	for _, name := range []string{"ETag", "Retry-After", "Content-Disposition"} {
+		if !slices.Contains(exposed, name) {
+			t.Errorf("Access-Control-Expose-Headers = %q, missing %s", exposed, name)
+		}
 	}
 }
 
