@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -65,7 +64,7 @@ func bookFollowUp(ctx context.Context, c *client, token string, now time.Time) e
 	return nil
 }
 
-// waitInbox polls the inbox until it holds at least one notification, which
+// waitInbox polls the inbox until it contains at least one notification, which
 // the notify function writes once the reminder job has published.
 func (c *client) waitInbox(ctx context.Context, token string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
@@ -83,7 +82,7 @@ func (c *client) waitInbox(ctx context.Context, token string, timeout time.Durat
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return errors.New("demo care: no reminder reached the inbox in time; see .stack/dev/logs/runner.log")
+			return fmt.Errorf("demo care: no reminder reached the inbox within %s; check .stack/dev/logs/runner.log", timeout)
 		}
 		select {
 		case <-ctx.Done():
