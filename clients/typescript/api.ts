@@ -144,7 +144,7 @@ export interface paths {
          *
          *     Problems with the request as a whole get 400; problems with one
          *     reading reject that reading only (see `RecordResult.code`). The
-         *     status says what happened: 201 when no reading was rejected and at
+         *     status reports the outcome: 201 when no reading was rejected and at
          *     least one is new, 200 when every reading was already stored, 207
          *     when some were rejected and others accepted, 422 when all were
          *     rejected.
@@ -1743,7 +1743,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No reading was stored; each result says why. */
+            /** @description No reading was stored; each result gives the reason. */
             422: {
                 headers: {
                     [name: string]: unknown;

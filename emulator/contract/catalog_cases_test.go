@@ -7,7 +7,7 @@ import (
 	"github.com/ihep/backend/shared/catalog"
 )
 
-// catalogCases create one condition, inactive so that no other test sees
+// catalogCases create one condition, inactive so that no other test finds
 // it in the catalog, and delete it afterwards.
 func catalogCases() []apiCase {
 	const path = "/conditions"

@@ -81,7 +81,7 @@ func (h *harness) assertNoDocument(ref *firestore.DocumentRef) {
 }
 
 // allResources returns every resource in the test's FHIR store through a
-// system search without _type, which the local engine answers with every
+// system search without _type, for which the local engine returns every
 // stored type.
 func (h *harness) allResources() []json.RawMessage {
 	h.t.Helper()

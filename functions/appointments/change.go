@@ -105,7 +105,8 @@ func (s *Server) update(ctx context.Context, resource *appointment.Resource, eta
 	return meta, nil
 }
 
-// apply changes resource as req asks and returns the audit action.
+// apply applies the change that req requests to resource and returns the
+// audit action.
 func (s *Server) apply(req changeRequest, resource *appointment.Resource) (string, error) {
 	current, _ := appointment.StatusFromFHIR(resource.Status)
 	switch {

@@ -34,7 +34,7 @@ func (c *pageCursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString(data)
 }
 
-// cutPage drops what the cursor says was returned and keeps limit
+// cutPage drops the appointments the cursor marks as returned and keeps limit
 // appointments. The next cursor is nil when nothing follows.
 func cutPage(found []*appointment.Resource, after *pageCursor, limit int) ([]*appointment.Resource, *pageCursor) {
 	returned := map[string]bool{}

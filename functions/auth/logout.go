@@ -11,7 +11,7 @@ import (
 // logout revokes every session of the caller: refresh tokens stop working
 // and existing ID tokens get 401 token_revoked from every function. It also
 // removes the caller's push devices, so that no notification reaches a
-// device that is signed out; the app registers its token again after the
+// device that is signed out. The app registers its token again after the
 // next sign-in.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()

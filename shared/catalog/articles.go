@@ -225,9 +225,9 @@ func articleShape(q ArticleQuery) fsindex.Query {
 // ListArticles returns one page of published articles. Without a text
 // search it takes one query. A text search scans articles in date order in
 // chunks and filters them here, because Firestore has no text search.
-// TODO: a text search reads up to 500 articles per page; a search index
-// (such as tokens of title and summary stored with each article) would
-// bound the reads once the catalog grows past a few hundred articles.
+// TODO: a text search reads up to 500 articles per page. A search index,
+// such as tokens of title and summary stored with each article, would bound
+// the reads once the catalog grows past a few hundred articles.
 func (s *Store) ListArticles(ctx context.Context, q ArticleQuery) (*ArticlePage, error) {
 	q, err := normalizeArticleQuery(q)
 	if err != nil {

@@ -100,7 +100,7 @@ func pick(rng *rand.Rand, from []string, n int) []string {
 //	go test ./shared/directory -run '^$' -bench DirectorySearch -benchtime 100x
 //
 // NOTE: the Firestore emulator serves a query by scanning the collection,
-// so its latency grows with the collection and tells little about
+// so its latency grows with the collection and shows little about
 // production, where the composite indexes serve each query. The documents
 // read per search are the figure that carries over.
 func BenchmarkDirectorySearch(b *testing.B) {

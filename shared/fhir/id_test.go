@@ -39,7 +39,7 @@ func TestValidID(t *testing.T) {
 }
 
 // TestInvalidIDNeverReachesStore checks that requests on ids such as ".."
-// (which a URL path resolves to the resource type or the store) answer
+// (which a URL path resolves to the resource type or the store) return
 // not found and leave the store's resources alone.
 func TestInvalidIDNeverReachesStore(t *testing.T) {
 	testenv.Require(t)

@@ -174,9 +174,9 @@ type Change struct {
 	Deleted []string
 }
 
-// Replace makes the patient's answers exactly slugs, in one transaction:
-// it creates a Condition for each new slug (a conditional create on the
-// answer's identifier, so a retry or a concurrent call stores it once) and
+// Replace makes the patient's answers exactly slugs, in one transaction.
+// It creates a Condition for each new slug with a conditional create on the
+// answer's identifier, so a retry or a concurrent call stores it once. It
 // deletes the Conditions of slugs no longer answered, and any duplicate.
 // names maps each slug to its display name.
 func Replace(ctx context.Context, client *fhir.Client, patientID string, slugs []string, names map[string]string, now time.Time) (Change, error) {
